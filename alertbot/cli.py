@@ -1,0 +1,99 @@
+"""The ``alertbot`` command: run, demo, check, and the rest of the public surface."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from alertbot import __version__
+from alertbot.engine.rules import load_rules
+from alertbot.engine.yamlsource import RulesError
+from alertbot.settings import Settings, SettingsError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alertbot",
+        description="Real-time alerts from Kiwoom and LS Securities feeds to Telegram and Slack.",
+    )
+    parser.add_argument("--version", action="version", version=f"alertbot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser("run", help="run the bot (feeds start for brokers with credentials)")
+    run.add_argument("--rules", type=Path, help="rule file or folder (default: $ALERTBOT_RULES)")
+
+    demo = commands.add_parser("demo", help="run on a simulated market day; no account needed")
+    demo.add_argument("--rules", type=Path, default=Path("rules"), help="default: rules/")
+
+    check = commands.add_parser("check", help="validate rule files; exit 1 on any error")
+    check.add_argument("path", type=Path, help="rule file or folder")
+    return parser
+
+
+def _setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def cmd_check(path: Path) -> int:
+    try:
+        ruleset = load_rules(path)
+    except RulesError as exc:
+        for problem in exc.problems:
+            print(problem)
+        return 1
+    kinds = Counter(located.rule.event for located in ruleset.rules)
+    per_kind = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())) or "none"
+    print(f"{path}: ok — {len(ruleset.rules)} rules ({per_kind}), {len(ruleset.channels)} channels")
+    return 0
+
+
+def cmd_run(rules: Path | None) -> int:
+    from alertbot.app import App
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"alertbot: {exc}", file=sys.stderr)
+        return 2
+    _setup_logging(settings.log_level)
+    app = App(settings, rules_path=rules)
+    try:
+        asyncio.run(app.run_until_signalled())
+    except RulesError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_demo(rules: Path) -> int:
+    from alertbot.demo import run_demo
+
+    _setup_logging("WARNING")
+    try:
+        asyncio.run(run_demo(rules))
+    except RulesError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "check":
+        return cmd_check(args.path)
+    if args.command == "run":
+        return cmd_run(args.rules)
+    if args.command == "demo":
+        return cmd_demo(args.rules)
+    raise AssertionError(args.command)  # argparse rejects unknown commands

@@ -1,0 +1,1 @@
+"""Delivery: dedupe, durable outbox, per-destination queues, retry, notifiers."""

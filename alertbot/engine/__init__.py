@@ -1,0 +1,1 @@
+"""Rules: loading and validating them, indexing them, evaluating events against them."""

@@ -1,0 +1,126 @@
+"""Reading rule YAML with line numbers and ``${VAR}`` substitution.
+
+``yaml.SafeLoader`` only (no Python object tags). Every mapping comes back as a ``Located``
+dict that remembers the line of itself and of each key, so that any later error can say
+``file:line: message`` — the one format ``alertbot check`` promises.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a rule file, already located."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class RulesError(Exception):
+    """The rules cannot be used; ``problems`` says every place and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class Located(dict[str, Any]):
+    """A YAML mapping that knows where it and each of its keys stand in the file."""
+
+    file: str = ""
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings are ``Located``."""
+
+    filename = ""
+
+    def construct_located(self, node: yaml.MappingNode) -> Located:
+        mapping = Located()
+        mapping.file = self.filename
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {}
+        yield mapping
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                key = str(key)
+            if key in mapping:
+                raise yaml.MarkedYAMLError(
+                    problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
+                )
+            mapping.key_lines[key] = key_node.start_mark.line + 1
+            mapping[key] = self.construct_object(value_node, deep=True)
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _LineLoader.construct_located,  # type: ignore[arg-type]
+)
+
+
+def load_yaml(path: Path, display: str) -> Any:
+    """Parse one file; a syntax error becomes a ``RulesError`` with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesError([Problem(display, 1, f"cannot read: {exc}")]) from None
+    loader = _LineLoader(text)
+    loader.filename = display
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise RulesError([Problem(display, line, f"YAML: {exc.problem or exc}")]) from None
+    except yaml.YAMLError as exc:
+        raise RulesError([Problem(display, 1, f"YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+
+
+def substitute(
+    value: Any, env: Mapping[str, str] | None, where: tuple[str, int], problems: list[Problem]
+) -> Any:
+    """Replace ``${VAR}`` in every string, recursively; a missing variable is a problem."""
+    env = os.environ if env is None else env
+    if isinstance(value, Located):
+        for key in list(value):
+            value[key] = substitute(value[key], env, (value.file, value.line_of(key)), problems)
+        return value
+    if isinstance(value, list):
+        return [substitute(item, env, where, problems) for item in value]
+    if isinstance(value, str) and "${" in value:
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in env:
+                problems.append(
+                    Problem(where[0], where[1], f"environment variable {name} is not set")
+                )
+                return ""
+            return env[name]
+
+        return VARIABLE.sub(replace, value)
+    return value

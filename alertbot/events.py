@@ -1,0 +1,225 @@
+"""The normalized, immutable events every feed produces and every rule reads.
+
+This module imports nothing of the project: it is the contract between the feeds (which
+turn a broker's wire format into these) and the engine (which only ever sees these).
+
+Every event has:
+- ``kind``: the rule ``event:`` it answers to (``price`` for a ``Tick``);
+- ``key``: a stable idempotency key. The same real-world event gives the same key across
+  reconnects, restarts and brokers, so delivery can drop a repeat. It never contains
+  volatile values that differ between two reports of the same happening;
+- ``fields()``: the flat dict message templates format from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, ClassVar, Literal
+
+KST = timezone(timedelta(hours=9), "KST")
+"""Korea has no daylight saving time: a fixed offset needs no tz database in the container."""
+
+Source = Literal["kiwoom", "ls", "sim"]
+ViState = Literal["triggered", "released"]
+ViKind = Literal["static", "dynamic", "static+dynamic"]
+Direction = Literal["up", "down", ""]
+Side = Literal["buy", "sell", ""]
+ConditionAction = Literal["enter", "exit"]
+
+
+def now_kst() -> datetime:
+    """The current time in KST (the clock every broker time is read against)."""
+    return datetime.now(KST)
+
+
+def display_name(symbol: str, name: str) -> str:
+    """``삼성전자(005930)`` when the feed gave a name, else just the code."""
+    if name and symbol:
+        return f"{name}({symbol})"
+    return name or symbol
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Fields common to every event."""
+
+    kind: ClassVar[str] = "event"
+
+    source: str
+    time: datetime
+    symbol: str = ""
+    name: str = ""
+
+    @property
+    def key(self) -> str:  # pragma: no cover - every subclass defines its own
+        raise NotImplementedError
+
+    @property
+    def day(self) -> str:
+        """The KST trading day ``YYYYMMDD``: part of keys so that tomorrow's VI is new."""
+        return self.time.astimezone(KST).strftime("%Y%m%d")
+
+    def fields(self) -> dict[str, Any]:
+        """Flat template fields: every dataclass field plus a few derived conveniences."""
+        values = asdict(self)
+        local = self.time.astimezone(KST)
+        values["kind"] = self.kind
+        values["display"] = display_name(self.symbol, self.name)
+        values["hhmmss"] = local.strftime("%H:%M:%S")
+        values["date"] = local.strftime("%Y-%m-%d")
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class Tick(Event):
+    """A trade: the price moved. Rules with ``event: price`` read these."""
+
+    kind: ClassVar[str] = "price"
+
+    price: int = 0
+    change: int = 0
+    """Signed change against the previous close, in won."""
+    rate: float = 0.0
+    """Signed day change in percent."""
+    volume: int = 0
+    """This trade's quantity (unsigned)."""
+    side: Side = ""
+    """Which side hit: ``buy`` when the buyer crossed the spread."""
+    cum_volume: int = 0
+    venue: str = "KRX"
+
+    @property
+    def key(self) -> str:
+        stamp = self.time.isoformat()
+        return f"tick:{self.symbol}:{self.venue}:{stamp}:{self.price}:{self.cum_volume}"
+
+
+@dataclass(frozen=True, slots=True)
+class Vi(Event):
+    """Volatility interruption (변동성완화장치) triggered or released for one stock."""
+
+    kind: ClassVar[str] = "vi"
+
+    state: ViState = "triggered"
+    vi_kind: ViKind = "static"
+    direction: Direction = ""
+    vi_price: int = 0
+    """The price that triggered it (발동가격)."""
+    rate: float = 0.0
+    """The trigger price's change in percent (발동가 등락율)."""
+    count: int = 0
+    """How many times VI fired for this stock today (0 when the feed does not say)."""
+    venue: str = "KRX"
+
+    @property
+    def key(self) -> str:
+        # Time to the second, not price or count, so Kiwoom and LS reports of one VI agree.
+        hhmmss = self.time.astimezone(KST).strftime("%H%M%S")
+        return f"vi:{self.symbol}:{self.venue}:{self.state}:{self.day}:{hhmmss}"
+
+    def fields(self) -> dict[str, Any]:
+        values = Event.fields(self)
+        values["state_ko"] = "발동" if self.state == "triggered" else "해제"
+        values["kind_ko"] = {"static": "정적", "dynamic": "동적"}.get(self.vi_kind, "정적+동적")
+        values["direction_ko"] = {"up": "상승", "down": "하락"}.get(self.direction, "")
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionHit(Event):
+    """A stock entered or left a condition search (조건검색) the trader defined at the broker."""
+
+    kind: ClassVar[str] = "condition"
+
+    seq: str = ""
+    condition: str = ""
+    """The condition's name as the broker lists it (empty if unknown)."""
+    action: ConditionAction = "enter"
+
+    @property
+    def key(self) -> str:
+        hhmmss = self.time.astimezone(KST).strftime("%H%M%S")
+        return f"cond:{self.seq}:{self.symbol}:{self.action}:{self.day}:{hhmmss}"
+
+    def fields(self) -> dict[str, Any]:
+        values = Event.fields(self)
+        values["action_ko"] = "편입" if self.action == "enter" else "이탈"
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class Fill(Event):
+    """An order event on the trader's own account: accepted, filled, cancelled, rejected."""
+
+    kind: ClassVar[str] = "fill"
+
+    order_no: str = ""
+    fill_no: str = ""
+    side: Side = ""
+    status: str = "체결"
+    """The broker's status word: 접수, 체결, 확인, 취소, 거부."""
+    qty: int = 0
+    """Quantity of this fill (0 on 접수)."""
+    price: int = 0
+    """Price of this fill (0 on 접수)."""
+    unfilled: int = 0
+    order_qty: int = 0
+    account: str = ""
+    """Masked to its last four digits: ``****1234``."""
+    reason: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"fill:{self.order_no}:{self.fill_no}:{self.status}:{self.unfilled}"
+
+    def fields(self) -> dict[str, Any]:
+        values = Event.fields(self)
+        values["side_ko"] = {"buy": "매수", "sell": "매도"}.get(self.side, "")
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class MarketStatus(Event):
+    """A change in a market's state: circuit breaker, sidecar, open, close, …"""
+
+    kind: ClassVar[str] = "market"
+
+    market: str = ""
+    """``kospi``, ``kosdaq``, ``derivatives``, ``nxt``, ``night``, ``us``, …"""
+    market_code: str = ""
+    """The broker's raw market code (LS ``jangubun``)."""
+    status_code: str = ""
+    """The broker's raw status code (LS ``jstatus``)."""
+    category: str = "session"
+    """``circuit_breaker``, ``sidecar``, ``session``, ``price_limit``, ``other``."""
+    label: str = ""
+    """The Korean label a trader recognises, e.g. ``서킷브레이크 1단계 발동``."""
+
+    @property
+    def key(self) -> str:
+        hhmmss = self.time.astimezone(KST).strftime("%H%M%S")
+        return f"market:{self.market_code}:{self.status_code}:{self.day}:{hhmmss}"
+
+
+@dataclass(frozen=True, slots=True)
+class News(Event):
+    """A news headline. ``symbol`` is its first related stock; ``symbols`` holds them all."""
+
+    kind: ClassVar[str] = "news"
+
+    news_id: str = ""
+    """The feed's unique id for this story (LS ``realkey``)."""
+    title: str = ""
+    symbols: tuple[str, ...] = field(default_factory=tuple)
+    provider: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"news:{self.news_id}"
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.kind: cls for cls in (Tick, Vi, ConditionHit, Fill, MarketStatus, News)
+}
+"""Rule ``event:`` name → event class."""

@@ -1,0 +1,1 @@
+"""Broker feeds: wire messages in, normalized events out."""

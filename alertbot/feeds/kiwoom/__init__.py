@@ -1,0 +1,1 @@
+"""Kiwoom REST API WebSocket feed."""

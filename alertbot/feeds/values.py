@@ -1,0 +1,85 @@
+"""Reading the brokers' string values: signed prices, padded numbers, HHMMSS times.
+
+Both brokers send every number as a string, often zero-padded, sometimes empty, and Kiwoom
+prefixes prices with ``+``/``-`` as a colour flag (up/down against the reference price), not as
+arithmetic. These helpers never raise: a value that cannot be read becomes the default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, time
+
+from alertbot.events import KST
+
+
+def to_int(value: object, default: int = 0) -> int:
+    """``"-00000100"`` → -100, ``""`` → default; keeps the sign."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if not isinstance(value, str):
+        return default
+    text = value.strip().replace(",", "")
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return int(float(text))
+        except (ValueError, OverflowError):
+            return default
+
+
+def to_price(value: object, default: int = 0) -> int:
+    """A price whose sign is only a colour flag: ``"-20800"`` → 20800."""
+    return abs(to_int(value, default))
+
+
+def to_float(value: object, default: float = 0.0) -> float:
+    """``"+10.00"`` → 10.0, ``"-00000130"`` stays a plain number; ``""`` → default."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int | float):
+        return float(value)
+    if not isinstance(value, str):
+        return default
+    try:
+        result = float(value.strip().replace(",", ""))
+    except ValueError:
+        return default
+    return result if result == result and abs(result) != float("inf") else default
+
+
+def to_text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def strip_code(code: object) -> str:
+    """``"A005930"`` → ``"005930"``; ``"000000011810"`` → ``"011810"``; spaces dropped."""
+    text = to_text(code)
+    if text[:1] in ("A", "J", "Q") and text[1:].isdigit():
+        text = text[1:]
+    if len(text) > 6 and text.isdigit():
+        text = text[-6:]
+    return text
+
+
+def kst_time(hhmmss: object, received: datetime, date: object = None) -> datetime:
+    """Combine a broker ``HHMMSS`` (and optional ``YYYYMMDD``) with the receive time.
+
+    Brokers send the time of day only; the day is the one the frame was received on (KST).
+    A missing or malformed time falls back to the receive time itself.
+    """
+    received = received.astimezone(KST)
+    text = to_text(hhmmss)
+    day = received.date()
+    date_text = to_text(date)
+    if len(date_text) == 8 and date_text.isdigit():
+        with contextlib.suppress(ValueError):
+            day = datetime.strptime(date_text, "%Y%m%d").date()
+    if len(text) >= 6 and text[:6].isdigit():
+        hour, minute, second = int(text[0:2]), int(text[2:4]), int(text[4:6])
+        if hour < 24 and minute < 60 and second < 60:
+            return datetime.combine(day, time(hour, minute, second), KST)
+    return received

@@ -1,0 +1,187 @@
+"""Settings from the environment, validated once at start.
+
+The variable names are part of the public surface (see README). A bad value stops the bot
+with one line that names the variable and says what was expected; secret values are never
+repeated in that line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+KIWOOM_API_URL = "https://api.kiwoom.com"
+KIWOOM_WS_URL = "wss://api.kiwoom.com:10000/api/dostk/websocket"
+KIWOOM_MOCK_API_URL = "https://mockapi.kiwoom.com"
+KIWOOM_MOCK_WS_URL = "wss://mockapi.kiwoom.com:10000/api/dostk/websocket"
+LS_API_URL = "https://openapi.ls-sec.co.kr:8080"
+LS_WS_URL = "wss://openapi.ls-sec.co.kr:9443/websocket"
+LS_MOCK_WS_URL = "wss://openapi.ls-sec.co.kr:29443/websocket"
+
+SECRET_VARIABLES = (
+    "KIWOOM_APPKEY",
+    "KIWOOM_SECRETKEY",
+    "KIWOOM_TOKEN",
+    "LS_APPKEY",
+    "LS_APPSECRET",
+    "LS_TOKEN",
+)
+
+
+class SettingsError(ValueError):
+    """A variable is missing or malformed; ``str()`` is the one line shown to the operator."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True, slots=True)
+class HostPort:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class BrokerCredentials(BaseModel):
+    """One broker's access: app key + secret (the bot issues tokens) or a ready token."""
+
+    model_config = ConfigDict(frozen=True)
+
+    appkey: SecretStr | None = None
+    secret: SecretStr | None = None
+    token: SecretStr | None = None
+    api_url: str
+    ws_url: str
+
+    @property
+    def configured(self) -> bool:
+        return self.token is not None or (self.appkey is not None and self.secret is not None)
+
+
+class Settings(BaseModel):
+    """Everything the environment decides. Build it with ``Settings.from_env``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rules: Path = Path("rules")
+    state: Path = Path("alertbot-state.db")
+    http: HostPort = HostPort("127.0.0.1", 9108)
+    log_format: str = "human"
+    log_level: str = "INFO"
+    kiwoom: BrokerCredentials
+    ls: BrokerCredentials
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and check every variable; raise ``SettingsError`` on the first bad one."""
+        env = os.environ if env is None else env
+        kiwoom_mock = _flag(env, "KIWOOM_MOCK")
+        ls_mock = _flag(env, "LS_MOCK")
+        return cls(
+            rules=Path(_text(env, "ALERTBOT_RULES") or "rules"),
+            state=Path(_text(env, "ALERTBOT_STATE") or "alertbot-state.db"),
+            http=_host_port(env, "ALERTBOT_HTTP", "127.0.0.1:9108"),
+            log_format=_choice(env, "ALERTBOT_LOG_FORMAT", ("human", "json"), "human"),
+            log_level=_choice(
+                env, "ALERTBOT_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"
+            ).upper(),
+            kiwoom=_credentials(
+                env,
+                appkey="KIWOOM_APPKEY",
+                secret="KIWOOM_SECRETKEY",
+                token="KIWOOM_TOKEN",
+                api_url=_url(
+                    env,
+                    "KIWOOM_API_URL",
+                    KIWOOM_MOCK_API_URL if kiwoom_mock else KIWOOM_API_URL,
+                    ("http", "https"),
+                ),
+                ws_url=_url(
+                    env,
+                    "KIWOOM_WS_URL",
+                    KIWOOM_MOCK_WS_URL if kiwoom_mock else KIWOOM_WS_URL,
+                    ("ws", "wss"),
+                ),
+            ),
+            ls=_credentials(
+                env,
+                appkey="LS_APPKEY",
+                secret="LS_APPSECRET",
+                token="LS_TOKEN",
+                api_url=_url(env, "LS_API_URL", LS_API_URL, ("http", "https")),
+                ws_url=_url(
+                    env, "LS_WS_URL", LS_MOCK_WS_URL if ls_mock else LS_WS_URL, ("ws", "wss")
+                ),
+            ),
+        )
+
+
+def _text(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = _text(env, name)
+    if value is None or value in ("0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise SettingsError(name, f"expected 1 or 0, got {value!r}")
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = _text(env, name)
+    if value is None:
+        return default
+    if value.lower() not in {a.lower() for a in allowed}:
+        raise SettingsError(name, f"expected one of {', '.join(allowed)}, got {value!r}")
+    return value.lower() if default.islower() else value.upper()
+
+
+def _host_port(env: Mapping[str, str], name: str, default: str) -> HostPort:
+    raw = _text(env, name) or default
+    host, sep, port = raw.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise SettingsError(name, f"expected HOST:PORT such as 127.0.0.1:9108, got {raw!r}")
+    return HostPort(host.strip("[]"), int(port))
+
+
+def _url(env: Mapping[str, str], name: str, default: str, schemes: tuple[str, ...]) -> str:
+    raw = _text(env, name) or default
+    parts = urlsplit(raw)
+    if parts.scheme not in schemes or not parts.hostname:
+        wanted = " or ".join(f"{s}://" for s in schemes)
+        raise SettingsError(name, f"expected a {wanted} URL, got {raw!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise SettingsError(name, f"bad port in {raw!r}") from None
+    return raw.rstrip("/")
+
+
+def _credentials(
+    env: Mapping[str, str], *, appkey: str, secret: str, token: str, api_url: str, ws_url: str
+) -> BrokerCredentials:
+    key, sec, tok = _text(env, appkey), _text(env, secret), _text(env, token)
+    if (key is None) != (sec is None) and tok is None:
+        missing, given = (secret, appkey) if key else (appkey, secret)
+        raise SettingsError(missing, f"is required when {given} is set")
+    return BrokerCredentials(
+        appkey=SecretStr(key) if key else None,
+        secret=SecretStr(sec) if sec else None,
+        token=SecretStr(tok) if tok else None,
+        api_url=api_url,
+        ws_url=ws_url,
+    )

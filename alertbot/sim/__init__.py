@@ -1,0 +1,1 @@
+"""Faithful simulators of the brokers' servers and the chat APIs, on loopback."""
