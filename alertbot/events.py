@@ -25,7 +25,7 @@ ViState = Literal["triggered", "released"]
 ViKind = Literal["static", "dynamic", "static+dynamic"]
 Direction = Literal["up", "down", ""]
 Side = Literal["buy", "sell", ""]
-ConditionAction = Literal["enter", "exit"]
+ConditionAction = Literal["enter", "exit", "snapshot"]
 
 
 def now_kst() -> datetime:
@@ -128,7 +128,12 @@ class Vi(Event):
 
 @dataclass(frozen=True, slots=True)
 class ConditionHit(Event):
-    """A stock entered or left a condition search (조건검색) the trader defined at the broker."""
+    """A stock entered or left a condition search (조건검색) the trader defined at the broker.
+
+    ``action == "snapshot"`` is the first answer after a condition starts: the stocks that
+    already match, in ``matches`` (``symbol`` empty). They are not entries; rules report them
+    once, as one summary, never as a flood of "entered" alerts.
+    """
 
     kind: ClassVar[str] = "condition"
 
@@ -136,15 +141,19 @@ class ConditionHit(Event):
     condition: str = ""
     """The condition's name as the broker lists it (empty if unknown)."""
     action: ConditionAction = "enter"
+    matches: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def key(self) -> str:
+        if self.action == "snapshot":
+            return f"cond:{self.seq}:snapshot:{self.day}:{','.join(sorted(self.matches))}"
         hhmmss = self.time.astimezone(KST).strftime("%H%M%S")
         return f"cond:{self.seq}:{self.symbol}:{self.action}:{self.day}:{hhmmss}"
 
     def fields(self) -> dict[str, Any]:
         values = Event.fields(self)
-        values["action_ko"] = "편입" if self.action == "enter" else "이탈"
+        values["action_ko"] = {"enter": "편입", "exit": "이탈"}.get(self.action, "현재 편입")
+        values["match_count"] = len(self.matches)
         return values
 
 
