@@ -16,8 +16,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from datetime import time as clock_time
 
-from alertbot.events import Event
+from alertbot.events import KST, Event, now_kst
 from alertbot.subscriptions import Subscriptions
 
 EventSink = Callable[[Event], None]
@@ -29,9 +30,24 @@ RawSink = Callable[[str, str | bytes, datetime], None]
 
 log = logging.getLogger("alertbot.feeds")
 
+LOGGED_FRAME_CHARS = 120
+"""An unreadable frame is logged this far, no further: it may be huge, and logs are shared."""
+KRX_OPEN, KRX_CLOSE = clock_time(8, 0), clock_time(20, 0)
+"""NXT pre-market opens at 08:00 and its after-market ends at 20:00; KRX sits inside."""
+
+
+def krx_session_open(now: datetime) -> bool:
+    """Weekdays 08:00–20:00 KST: when a feed that goes quiet is broken, not just idle."""
+    local = now.astimezone(KST)
+    return local.weekday() < 5 and KRX_OPEN <= local.time() < KRX_CLOSE
+
 
 class FatalFeedError(Exception):
     """The feed cannot go on without a person (wrong app key): stop retrying, tell the admin."""
+
+
+class FeedSilent(Exception):
+    """No frame arrived for too long while the market is open: the connection is dead."""
 
 
 class RetryLater(Exception):
@@ -58,6 +74,10 @@ class FeedStatus:
     stopped: str = ""
     """Non-empty when the feed gave up for good; says why."""
     down_since: float | None = field(default=None)
+    retry_in: float = 0.0
+    """The pause chosen before the next connection attempt (0 while connected)."""
+    silences: int = 0
+    """Times the watchdog found the feed silent during market hours and reconnected."""
 
     @property
     def ready(self) -> bool:
@@ -90,14 +110,24 @@ class Feed(ABC):
         on_notice: NoticeSink | None = None,
         on_raw: RawSink | None = None,
         backoff: Backoff | None = None,
+        silence_timeout: float | None = None,
+        market_hours: Callable[[datetime], bool] = krx_session_open,
+        clock: Callable[[], datetime] = now_kst,
     ) -> None:
+        """``silence_timeout``: seconds without a frame, in ``market_hours``, that mean dead."""
         self.on_event = on_event
         self.on_notice = on_notice or (lambda _text: None)
         self.on_raw = on_raw
         self.backoff = backoff or Backoff()
+        self.silence_timeout = silence_timeout
+        self.market_hours = market_hours
+        self.clock = clock
         self.status = FeedStatus()
         self.subscriptions = Subscriptions()
+        self.secrets: set[str] = set()
+        """Strings (tokens) that must never reach a log line; sessions add theirs."""
         self._stopping = asyncio.Event()
+        self._silence_reported = False
 
     def set_subscriptions(self, subscriptions: Subscriptions) -> None:
         """Called by the app whenever the rules change; a live session sends the difference."""
@@ -118,7 +148,7 @@ class Feed(ABC):
             started = time.monotonic()
             delay: float | None = None
             try:
-                await self.session()
+                await self._watched_session()
                 reason = "connection closed"
             except asyncio.CancelledError:
                 raise
@@ -141,11 +171,53 @@ class Feed(ABC):
                 delay = self.backoff.delay(attempt)
                 attempt += 1
             self.status.reconnects += 1
+            self.status.retry_in = delay
             log.warning(
                 "%s feed disconnected (%s); reconnecting in %.1fs", self.name, reason, delay
             )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+            self.status.retry_in = 0.0
+
+    async def _watched_session(self) -> None:
+        """``session``, ended by the silence watchdog when the feed goes quiet in hours."""
+        if self.silence_timeout is None:
+            await self.session()
+            return
+        session = asyncio.create_task(self.session(), name=f"{self.name}-session")
+        watchdog = asyncio.create_task(self._watch_silence(self.silence_timeout))
+        try:
+            await asyncio.wait({session, watchdog}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (session, watchdog):
+                task.cancel()
+            await asyncio.gather(session, watchdog, return_exceptions=True)
+        if session.done() and not session.cancelled():
+            session.result()  # the session's own ending wins: its error or a plain close
+            return
+        watchdog.result()  # raises FeedSilent
+
+    async def _watch_silence(self, timeout: float) -> None:
+        """Raise ``FeedSilent`` once no frame came for ``timeout`` seconds in market hours."""
+        started = since = time.monotonic()
+        while True:
+            last = max(self.status.last_frame_monotonic or since, since)
+            if last - started >= timeout:
+                self._silence_reported = False  # frames kept coming: this link is alive
+            remaining = last + timeout - time.monotonic()
+            if remaining > 0:
+                await asyncio.sleep(remaining)
+                continue
+            if not self.market_hours(self.clock()):
+                since = time.monotonic()  # quiet outside hours is normal: look again later
+                continue
+            self.status.silences += 1
+            if not self._silence_reported:
+                self._silence_reported = True
+                self.on_notice(
+                    f"{self.name} feed silent for {timeout:.0f}s during market hours; reconnecting"
+                )
+            raise FeedSilent(f"no frame for {timeout:.0f}s")
 
     def _mark_down(self, reason: str) -> None:
         self.status.connected = False
@@ -161,6 +233,35 @@ class Feed(ABC):
         self.status.connects += 1
         self.status.down_since = None
         self.status.last_error = ""
+
+    @property
+    def stopping(self) -> bool:
+        """``stop`` was called: a session that is just starting should not go on."""
+        return self._stopping.is_set()
+
+    def frame_received(self) -> None:
+        """Sessions call this for every frame: the silence watchdog reads it."""
+        self.status.last_frame_monotonic = time.monotonic()
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    def count_unparsed(self, reason: str, frame: str | bytes) -> None:
+        """A frame the protocol could not read: counted, logged short and without secrets."""
+        self.status.unparsed += 1
+        count = self.status.unparsed
+        if count <= 10 or count % 1000 == 0:  # a stream of garbage must not flood the log
+            text = frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
+            log.warning(
+                "%s: unreadable frame #%d (%s): %s",
+                self.name,
+                count,
+                reason,
+                self.redact(text)[:LOGGED_FRAME_CHARS],
+            )
 
     def emit(self, event: Event) -> None:
         self.status.events += 1

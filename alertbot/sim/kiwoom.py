@@ -1,9 +1,11 @@
-"""A Kiwoom WebSocket server on 127.0.0.1 that speaks the real wire format.
+"""A Kiwoom server on 127.0.0.1 that speaks the real wire formats: token REST and WebSocket.
 
 Used by tests, benchmarks and ``alertbot demo``. It behaves as the vendor documents and as the
-field notes describe (reference/PROTOCOL_NOTES.md): LOGIN first with a token check, PING that
-must be echoed, REG/REMOVE acknowledged with ``return_code``, REAL frames only for what a
-session registered. Tests drive it with ``push`` and wait on what it saw with ``wait_for``.
+field notes describe (reference/PROTOCOL_NOTES.md): au10001 tokens with an ``expires_dt``,
+LOGIN first with a token check, PING that must be echoed (about 5 unanswered end the session),
+REG/REMOVE acknowledged with ``return_code``, CNSRLST before CNSRREQ, REAL frames only for what
+a session registered, SYSTEM R10001 when the same app key logs in elsewhere. Tests drive it with
+``push``/``kick``/``drop`` and wait on what it saw with ``wait_for``.
 """
 
 from __future__ import annotations
@@ -11,15 +13,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
+from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from alertbot.events import now_kst
+from alertbot.subscriptions import Subscriptions
+
 SIM_TOKEN = "sim-kiwoom-token"
+"""A ready token that never expires (``KIWOOM_TOKEN`` in tests and the demo)."""
+SIM_APPKEY = "sim-appkey"
+SIM_SECRETKEY = "sim-secretkey"
+SIM_CONDITIONS = (("0", "급등주"), ("1", "거래량 급증"), ("2", "52주 신고가"))
+MAX_CONDITIONS = 10
+MAX_ITEMS_PER_REG = 100
 
 
 @dataclass(eq=False)
@@ -29,22 +42,70 @@ class SimSession:
     connection: ServerConnection
     id: int
     logged_in: bool = False
+    token: str = ""
     registrations: set[tuple[str, str]] = field(default_factory=set)
+    listed: bool = False
+    """CNSRLST was asked on this connection (the server wants it before CNSRREQ)."""
+    conditions: set[str] = field(default_factory=set)
+    """seqs of the realtime condition searches running on this connection."""
+    snapshots: int = 0
+    """CNSRREQ answers sent with current matches."""
     received: list[dict[str, Any]] = field(default_factory=list)
     pings_unanswered: int = 0
 
-    def wants(self, type_: str, item: str) -> bool:
+    @property
+    def open(self) -> bool:
+        return self.connection.state.name == "OPEN"
+
+    def wants(self, entry: Mapping[str, Any]) -> bool:
+        """Would the real server send this REAL entry to this session?"""
+        type_, item = entry.get("type", ""), entry.get("item", "")
+        if type_ == "02":
+            return str((entry.get("values") or {}).get("841", "")).strip() in self.conditions
         return (type_, "") in self.registrations or (type_, item) in self.registrations
+
+    def requests(self, trnm: str) -> list[dict[str, Any]]:
+        return [message for message in self.received if message.get("trnm") == trnm]
 
 
 class KiwoomSimulator:
-    """``async with KiwoomSimulator() as sim:`` then point the client at ``sim.url``."""
+    """``async with KiwoomSimulator() as sim:`` then point the client at ``sim.url``/``api_url``.
 
-    def __init__(self, tokens: Iterable[str] = (SIM_TOKEN,), host: str = "127.0.0.1") -> None:
-        self.tokens = set(tokens)
+    Scripting knobs (set them any time): ``refuse_logins`` (refuse the next N LOGINs with 8005),
+    ``fail_token_requests`` (HTTP 503 for the next N), ``conditions`` (seq → name), ``matches``
+    (seq → codes matching now), ``token_lifetime``, ``clock`` (the server's now, for expiry).
+    """
+
+    def __init__(
+        self,
+        tokens: Iterable[str] = (SIM_TOKEN,),
+        host: str = "127.0.0.1",
+        *,
+        appkey: str = SIM_APPKEY,
+        secretkey: str = SIM_SECRETKEY,
+        conditions: Iterable[tuple[str, str]] = SIM_CONDITIONS,
+        matches: Mapping[str, Iterable[str]] | None = None,
+        token_lifetime: timedelta = timedelta(hours=24),
+        clock: Callable[[], datetime] = now_kst,
+    ) -> None:
+        self.tokens: dict[str, datetime | None] = dict.fromkeys(tokens)
+        """Accepted tokens → expiry (``None``: never)."""
         self.host = host
+        self.appkey = appkey
+        self.secretkey = secretkey
+        self.conditions = dict(conditions)
+        self.matches = {seq: list(codes) for seq, codes in (matches or {}).items()}
+        self.token_lifetime = token_lifetime
+        self.clock = clock
+        self.refuse_logins = 0
+        self.fail_token_requests = 0
+        """Answer the next N token requests with HTTP 503, as an overloaded gateway would."""
+        self.token_requests: list[dict[str, Any]] = []
+        self.issued: list[str] = []
         self.sessions: list[SimSession] = []
         self._server: Server | None = None
+        self._http: web.AppRunner | None = None
+        self._api_port = 0
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
 
@@ -52,6 +113,13 @@ class KiwoomSimulator:
 
     async def start(self) -> KiwoomSimulator:
         self._server = await serve(self._serve, self.host, 0, ping_interval=None)
+        app = web.Application()
+        app.router.add_post("/oauth2/token", self._issue_token)
+        self._http = web.AppRunner(app, access_log=None)
+        await self._http.setup()
+        site = web.TCPSite(self._http, self.host, 0)
+        await site.start()
+        self._api_port = self._http.addresses[0][1]
         return self
 
     async def stop(self) -> None:
@@ -59,6 +127,9 @@ class KiwoomSimulator:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        if self._http is not None:
+            await self._http.cleanup()
+            self._http = None
 
     async def __aenter__(self) -> KiwoomSimulator:
         return await self.start()
@@ -75,12 +146,17 @@ class KiwoomSimulator:
     def url(self) -> str:
         return f"ws://{self.host}:{self.port}/api/dostk/websocket"
 
+    @property
+    def api_url(self) -> str:
+        """The REST base (``KIWOOM_API_URL``): ``POST {api_url}/oauth2/token`` issues tokens."""
+        return f"http://{self.host}:{self._api_port}"
+
     # ------------------------------------------------------------------ observation
 
     @property
     def live(self) -> list[SimSession]:
         """Sessions that are logged in and still open."""
-        return [s for s in self.sessions if s.logged_in and s.connection.state.name == "OPEN"]
+        return [s for s in self.sessions if s.logged_in and s.open]
 
     @property
     def received(self) -> list[dict[str, Any]]:
@@ -96,38 +172,115 @@ class KiwoomSimulator:
         async with self._changed:
             self._changed.notify_all()
 
+    def covers(self, wanted: Subscriptions, session: SimSession | None = None) -> bool:
+        """Has a live session (or ``session``) registered everything ``wanted`` needs?
+
+        Conditions count when the server knows them (by name or seq); unknown ones cannot run.
+        """
+        pairs = {("0B", code) for code in wanted.ticks}
+        if wanted.vi:
+            pairs.add(("1h", ""))
+        if wanted.fills:
+            pairs.add(("00", ""))
+        by_name = {name: seq for seq, name in self.conditions.items()}
+        seqs = {by_name.get(c, c) for c in wanted.conditions} & self.conditions.keys()
+        candidates = [session] if session is not None else self.live
+        return any(
+            s.open and s.logged_in and pairs <= s.registrations and seqs <= s.conditions
+            for s in candidates
+        )
+
     # ------------------------------------------------------------------ scripting
 
     async def push(self, entries: list[dict[str, Any]]) -> int:
-        """Send one REAL frame with these ``data`` entries to every session registered for them.
+        """Send one REAL frame with these ``data`` entries to every session that asked for them.
 
         Returns how many sessions got it.
         """
         sent = 0
         for session in self.live:
-            wanted = [e for e in entries if session.wants(e.get("type", ""), e.get("item", ""))]
+            wanted = [entry for entry in entries if session.wants(entry)]
             if wanted:
                 await self._send(session, {"trnm": "REAL", "data": wanted})
                 sent += 1
         return sent
 
-    async def send_raw(self, frame: str) -> None:
+    async def send_raw(self, frame: str | bytes) -> None:
         """Send a frame exactly as given to every live session (malformed input tests)."""
         for session in self.live:
             await session.connection.send(frame)
 
     async def ping(self) -> None:
-        """Send PING to every live session; its echo is recorded in ``received``."""
+        """PING every live session; after 5 unanswered the session is ended, as the server does."""
         for session in self.live:
+            if session.pings_unanswered >= 5:
+                await self._send(
+                    session, {"trnm": "SYSTEM", "code": "R10002", "message": "PING 미응답"}
+                )
+                await session.connection.close()
+                continue
             session.pings_unanswered += 1
             await self._send(session, {"trnm": "PING"})
+
+    async def system(self, code: str, message: str, *, close: bool = False) -> None:
+        """Send a SYSTEM frame to every live session (and end them when ``close``)."""
+        for session in self.live:
+            await self._send(session, {"trnm": "SYSTEM", "code": code, "message": message})
+            if close:
+                await session.connection.close()
+
+    async def kick(self) -> None:
+        """R10001: the same app key logged in elsewhere, so these sessions end."""
+        await self.system(
+            "R10001", "동일한 App key로 접속이 이루어져 접속을 종료합니다", close=True
+        )
 
     async def drop(self) -> None:
         """Close every connection without a close handshake reason, as a network fault would."""
         for session in list(self.live):
             await session.connection.close(code=1011, reason="simulated drop")
 
-    # ------------------------------------------------------------------ server side
+    def revoke(self, token: str) -> None:
+        """The server forgets a token: the next LOGIN with it is refused with 8005."""
+        self.tokens.pop(token, None)
+
+    # ------------------------------------------------------------------ token endpoint
+
+    async def _issue_token(self, request: web.Request) -> web.Response:
+        try:
+            body = orjson.loads(await request.read())
+        except orjson.JSONDecodeError:
+            body = None
+        if not isinstance(body, dict):
+            return _json(
+                {"return_code": 1, "return_msg": "[1517:입력 값 형식이 올바르지 않습니다]"}
+            )
+        self.token_requests.append(body)
+        await self._notify()
+        if self.fail_token_requests > 0:
+            self.fail_token_requests -= 1
+            return web.Response(status=503, text="<html>Service Unavailable</html>")
+        if body.get("grant_type") != "client_credentials":
+            return _json({"return_code": 1, "return_msg": "[8012:grant_type의 값이 맞지 않습니다]"})
+        if body.get("appkey") != self.appkey or body.get("secretkey") != self.secretkey:
+            return _json(
+                {"return_code": 3, "return_msg": "[8001:App Key와 Secret Key 검증에 실패했습니다]"}
+            )
+        token = f"sim-issued-{len(self.issued) + 1}"
+        expires = self.clock() + self.token_lifetime
+        self.tokens[token] = expires
+        self.issued.append(token)
+        return _json(
+            {
+                "expires_dt": expires.strftime("%Y%m%d%H%M%S"),
+                "token_type": "bearer",
+                "token": token,
+                "return_code": 0,
+                "return_msg": "정상적으로 처리되었습니다",
+            }
+        )
+
+    # ------------------------------------------------------------------ WebSocket side
 
     async def _send(self, session: SimSession, message: dict[str, Any]) -> None:
         with contextlib.suppress(ConnectionClosed):
@@ -153,22 +306,16 @@ class KiwoomSimulator:
         finally:
             await self._notify()
 
+    def _token_ok(self, token: object) -> bool:
+        if not isinstance(token, str) or token not in self.tokens:
+            return False
+        expires = self.tokens[token]
+        return expires is None or self.clock() < expires
+
     async def _answer(self, session: SimSession, message: dict[str, Any]) -> None:
         trnm = message.get("trnm")
         if trnm == "LOGIN":
-            if message.get("token") in self.tokens:
-                session.logged_in = True
-                await self._send(session, {"trnm": "LOGIN", "return_code": 0, "return_msg": ""})
-            else:
-                await self._send(
-                    session,
-                    {
-                        "trnm": "LOGIN",
-                        "return_code": 1,
-                        "return_msg": "[CODE=8005, Token이 유효하지 않습니다]",
-                    },
-                )
-                await session.connection.close()
+            await self._login(session, message.get("token"))
             return
         if not session.logged_in:
             await self._send(
@@ -179,19 +326,87 @@ class KiwoomSimulator:
         if trnm == "PING":
             session.pings_unanswered = max(0, session.pings_unanswered - 1)
         elif trnm in ("REG", "REMOVE"):
-            self._apply_registration(session, message)
-            await self._send(session, {"trnm": trnm, "return_code": 0, "return_msg": ""})
+            await self._send(session, {"trnm": trnm, **self._apply_registration(session, message)})
+        elif trnm == "CNSRLST":
+            session.listed = True
+            pairs = [[seq, name] for seq, name in self.conditions.items()]
+            await self._send(session, {**_ok("CNSRLST"), "data": pairs})
+        elif trnm == "CNSRREQ":
+            await self._send(session, self._start_condition(session, message))
+        elif trnm == "CNSRCLR":
+            seq = str(message.get("seq", "")).strip()
+            session.conditions.discard(seq)
+            await self._send(session, {**_ok("CNSRCLR"), "seq": seq})
+
+    async def _login(self, session: SimSession, token: object) -> None:
+        if self.refuse_logins > 0 or not self._token_ok(token):
+            self.refuse_logins = max(0, self.refuse_logins - 1)
+            await self._send(
+                session,
+                {
+                    "trnm": "LOGIN",
+                    "return_code": 1,
+                    "return_msg": "[CODE=8005, Token이 유효하지 않습니다]",
+                },
+            )
+            await session.connection.close()
+            return
+        session.logged_in = True
+        session.token = str(token)
+        await self._send(session, {**_ok("LOGIN"), "sor_yn": "Y"})
 
     @staticmethod
-    def _apply_registration(session: SimSession, message: dict[str, Any]) -> None:
+    def _apply_registration(session: SimSession, message: dict[str, Any]) -> dict[str, Any]:
+        entries = message.get("data") or []
+        if any(len(entry.get("item") or []) > MAX_ITEMS_PER_REG for entry in entries):
+            return {"return_code": 1, "return_msg": "등록 종목수 초과"}
         if message.get("trnm") == "REG" and message.get("refresh") == "0":
             session.registrations.clear()
-        for entry in message.get("data") or []:
+        for entry in entries:
             pairs = {(t, i) for t in entry.get("type") or [] for i in entry.get("item") or [""]}
             if message.get("trnm") == "REG":
                 session.registrations |= pairs
             else:
                 session.registrations -= pairs
+        return {"return_code": 0, "return_msg": ""}
+
+    def _start_condition(self, session: SimSession, message: dict[str, Any]) -> dict[str, Any]:
+        seq = str(message.get("seq", "")).strip()
+        answer: dict[str, Any] = {"trnm": "CNSRREQ", "seq": f"{seq} "}  # trailing space [doc]
+        if not session.listed:
+            return {**answer, "return_code": 1, "return_msg": "조건검색 목록조회를 먼저 요청하세요"}
+        if seq not in self.conditions:
+            return {**answer, "return_code": 1, "return_msg": "조건검색식이 존재하지 않습니다"}
+        codes = self.matches.get(seq, [])
+        if message.get("search_type") != "1":
+            rows = [{"9001": f"A{code}", "302": "", "10": "000000000"} for code in codes]
+            return {**answer, "cont_yn": "N", "next_key": "", "return_code": 0, "data": rows}
+        if seq not in session.conditions and len(session.conditions) >= MAX_CONDITIONS:
+            return {**answer, "return_code": 1, "return_msg": "실시간 조건검색 등록 개수 초과"}
+        session.conditions.add(seq)
+        session.snapshots += 1
+        data = [{"jmcode": f"A{code}"} for code in codes]
+        return {**answer, "return_code": 0, "return_msg": "", "data": data}
+
+
+def _ok(trnm: str) -> dict[str, Any]:
+    return {"trnm": trnm, "return_code": 0, "return_msg": ""}
+
+
+def _json(body: dict[str, Any]) -> web.Response:
+    return web.Response(body=orjson.dumps(body), content_type="application/json", charset="utf-8")
+
+
+# ---------------------------------------------------------------------- REAL entries
+
+
+def _entry(type_: str, name: str, item: str, values: dict[str, str]) -> dict[str, Any]:
+    return {"type": type_, "name": name, "item": item, "values": values}
+
+
+def _signed(value: int | float, up: bool) -> str:
+    """Kiwoom's colour flag: ``+`` up, ``-`` down against the reference price."""
+    return f"{'+' if up else '-'}{abs(value)}"
 
 
 def vi_entry(
@@ -208,29 +423,99 @@ def vi_entry(
     item: str | None = None,
 ) -> dict[str, Any]:
     """A ``1h`` REAL entry shaped like the vendor's example (reference/kiwoom/…-1h-….md)."""
-    return {
-        "type": "1h",
-        "name": "VI발동/해제",
-        "item": item if item is not None else symbol,
-        "values": {
-            "9001": symbol,
-            "302": name,
-            "13": "1077818",
-            "14": "4201",
-            "9068": "1" if triggered else "2",
-            "9008": "101",
-            "9075": "1",
-            "1221": str(price),
-            "1223": hhmmss,
-            "1224": hhmmss,
-            "1225": kind,
-            "1236": str(price),
-            "1237": "0",
-            "1238": rate,
-            "1239": "0.00",
-            "1489": rate,
-            "1490": str(count),
-            "9069": "1" if up else "2",
-            "1279": "+" + kind,
-        },
+    values = {
+        "9001": symbol,
+        "302": name,
+        "13": "1077818",
+        "14": "4201",
+        "9068": "1" if triggered else "2",
+        "9008": "101",
+        "9075": "1",
+        "1221": str(price),
+        "1223": hhmmss,
+        "1224": hhmmss,
+        "1225": kind,
+        "1236": str(price),
+        "1237": "0",
+        "1238": rate,
+        "1239": "0.00",
+        "1489": rate,
+        "1490": str(count),
+        "9069": "1" if up else "2",
+        "1279": "+" + kind,
     }
+    return _entry("1h", "VI발동/해제", item if item is not None else symbol, values)
+
+
+def trade_entry(
+    symbol: str,
+    price: int,
+    *,
+    change: int = 0,
+    rate: float = 0.0,
+    volume: int = 1,
+    cum_volume: int = 0,
+    hhmmss: str = "090000",
+    item: str | None = None,
+) -> dict[str, Any]:
+    """A ``0B`` 주식체결 entry (reference/kiwoom/realtime-0B-trade.md): ``volume`` < 0 = sell."""
+    up = change >= 0
+    values = {
+        "20": hhmmss,
+        "10": _signed(price, up) if change else str(price),
+        "11": _signed(change, up) if change else "0",
+        "12": f"{'+' if up and rate else '-' if rate else ''}{abs(rate):.2f}",
+        "27": str(price),
+        "28": str(price),
+        "15": f"{'+' if volume >= 0 else '-'}{abs(volume)}",
+        "13": str(cum_volume),
+        "25": "2" if change > 0 else "5" if change < 0 else "3",
+        "290": "2",
+        "9081": "1",
+    }
+    return _entry("0B", "주식체결", item if item is not None else symbol, values)
+
+
+def fill_entry(
+    symbol: str,
+    name: str,
+    *,
+    order_no: str = "0000018",
+    fill_no: str = "",
+    status: str = "체결",
+    buy: bool = True,
+    qty: int = 0,
+    price: int = 0,
+    order_qty: int = 0,
+    unfilled: int = 0,
+    hhmmss: str = "094022",
+    account: str = "1111111111",
+) -> dict[str, Any]:
+    """A ``00`` 주문체결 entry (reference/kiwoom/realtime-00-order-fill.md)."""
+    values = {
+        "9201": account,
+        "9203": order_no,
+        "9001": symbol,
+        "913": status,
+        "302": name,
+        "900": str(order_qty),
+        "902": str(unfilled),
+        "905": "+매수" if buy else "-매도",
+        "907": "2" if buy else "1",
+        "908": hhmmss,
+        "909": fill_no,
+        "910": str(price) if qty else "",
+        "911": str(qty) if qty else "",
+        "919": "0",
+        "2134": "1",
+        "2135": "KRX",
+    }
+    return _entry("00", "주문체결", symbol, values)
+
+
+def condition_entry(
+    seq: str, symbol: str, *, enter: bool = True, hhmmss: str = "152028"
+) -> dict[str, Any]:
+    """A ``02`` 조건검색 entry (reference/kiwoom/condition-search-ka10171-ka10174.md)."""
+    values = {"841": seq, "9001": symbol, "843": "I" if enter else "D", "20": hhmmss, "907": "2"}
+    return _entry("02", "조건검색", symbol, values)

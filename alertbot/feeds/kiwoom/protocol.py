@@ -11,24 +11,30 @@ becomes ``Unparsed`` with a short reason, so the feed counts it and goes on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import orjson
 
-from alertbot.events import Event, Vi
+from alertbot.events import ConditionHit, Event, Fill, Tick, Vi
 from alertbot.feeds.values import kst_time, strip_code, to_float, to_int, to_price, to_text
 
 SOURCE = "kiwoom"
 
+TYPE_FILL = "00"
+TYPE_CONDITION = "02"
+TYPE_TRADE = "0B"
 TYPE_VI = "1h"
 ALL_ITEMS = ""
 """The item that registers a type for every stock (VI) or for the token's account (00, 04)."""
 
 AUTH_ERROR_CODES = frozenset({8005, 8031, 8103})
 """LOGIN refusals that a fresh token can fix (token invalid, real/mock mismatch, auth failed)."""
+
+KICKED = "R10001"
+"""SYSTEM code: the same app key connected elsewhere and this session ends [field]."""
 
 
 # ---------------------------------------------------------------------------- requests
@@ -62,7 +68,35 @@ def remove(types: Iterable[str], items: Iterable[str], group: str = "1") -> str:
     )
 
 
+def condition_list() -> str:
+    """CNSRLST: the server wants it on the connection before any realtime CNSRREQ [doc]."""
+    return _text_frame({"trnm": "CNSRLST"})
+
+
+def condition_start(seq: str) -> str:
+    """CNSRREQ ``search_type`` 1: current matches now, then ``02`` REAL entries and exits."""
+    return _text_frame({"trnm": "CNSRREQ", "seq": seq, "search_type": "1", "stex_tp": "K"})
+
+
+def condition_stop(seq: str) -> str:
+    return _text_frame({"trnm": "CNSRCLR", "seq": seq})
+
+
 # ---------------------------------------------------------------------------- messages
+
+
+def error_codes(text: str) -> set[int]:
+    """Every 4-digit error code the vendor's messages carry, e.g. ``[CODE=8005, …]``."""
+    codes: set[int] = set()
+    digits = ""
+    for char in text + " ":
+        if char.isdigit():
+            digits += char
+            continue
+        if len(digits) == 4:
+            codes.add(int(digits))
+        digits = ""
+    return codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +108,8 @@ class LoginResult:
     @property
     def auth_error(self) -> int | None:
         """The 8xxx code when the token itself was refused (``[CODE=8005, …]`` in the text)."""
-        if self.code in AUTH_ERROR_CODES:
-            return self.code
-        for code in AUTH_ERROR_CODES:
-            if str(code) in self.message:
-                return code
-        return None
+        found = ({self.code} | error_codes(self.message)) & AUTH_ERROR_CODES
+        return min(found) if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +139,27 @@ class Ack:
 
 
 @dataclass(frozen=True, slots=True)
+class ConditionList:
+    """CNSRLST's answer: ``(seq, name)`` pairs as the trader saved them in 영웅문."""
+
+    ok: bool
+    code: int
+    message: str
+    conditions: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionAnswer:
+    """CNSRREQ's answer: the stocks matching ``seq`` right now (codes without the ``A``)."""
+
+    ok: bool
+    code: int
+    message: str
+    seq: str
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RealData:
     """A REAL frame's entries turned into events; ``skipped`` counts entries not understood."""
 
@@ -121,11 +172,19 @@ class Unparsed:
     reason: str
 
 
-Message = LoginResult | Ping | SystemNotice | Ack | RealData | Unparsed
+Message = (
+    LoginResult | Ping | SystemNotice | Ack | ConditionList | ConditionAnswer | RealData | Unparsed
+)
 
 
-def parse(frame: str | bytes, received: datetime) -> Message:
-    """Read one frame from the server. Never raises."""
+def parse(
+    frame: str | bytes, received: datetime, conditions: Mapping[str, str] | None = None
+) -> Message:
+    """Read one frame from the server. Never raises.
+
+    ``conditions`` maps condition seqs to names (from CNSRLST) so ``02`` entries carry the
+    name the trader knows.
+    """
     try:
         body = orjson.loads(frame)
     except orjson.JSONDecodeError:
@@ -134,21 +193,54 @@ def parse(frame: str | bytes, received: datetime) -> Message:
         return Unparsed("not a JSON object")
     trnm = body.get("trnm")
     if trnm == "REAL":
-        return _parse_real(body, received)
+        return _parse_real(body, received, conditions or {})
     if trnm == "PING":
         return Ping(frame if isinstance(frame, str) else frame.decode("utf-8", "replace"))
     if trnm == "SYSTEM":
         return SystemNotice(to_text(body.get("code")), to_text(body.get("message")))
+    code = to_int(body.get("return_code"), -1)
+    message = to_text(body.get("return_msg"))
     if trnm == "LOGIN":
-        code = to_int(body.get("return_code"), -1)
-        return LoginResult(code == 0, code, to_text(body.get("return_msg")))
+        return LoginResult(code == 0, code, message)
+    if trnm == "CNSRLST":
+        return ConditionList(code == 0, code, message, _condition_pairs(body.get("data")))
+    if trnm == "CNSRREQ":
+        seq = to_text(body.get("seq"))
+        return ConditionAnswer(code == 0, code, message, seq, _matching_codes(body.get("data")))
     if isinstance(trnm, str) and "return_code" in body:
-        code = to_int(body.get("return_code"), -1)
-        return Ack(trnm, code == 0, code, to_text(body.get("return_msg")), body)
+        return Ack(trnm, code == 0, code, message, body)
     return Unparsed(f"unknown trnm {str(trnm)[:20]!r}")
 
 
-def _parse_real(body: dict[str, Any], received: datetime) -> RealData:
+def _condition_pairs(data: object) -> tuple[tuple[str, str], ...]:
+    """``[["0","조건1"], …]`` [doc], tolerating ``{"seq","name"}`` objects (the field table)."""
+    pairs: list[tuple[str, str]] = []
+    for entry in data if isinstance(data, list) else ():
+        if isinstance(entry, list) and len(entry) >= 2:
+            seq, name = to_text(entry[0]), to_text(entry[1])
+        elif isinstance(entry, dict):
+            seq, name = to_text(entry.get("seq")), to_text(entry.get("name"))
+        else:
+            continue
+        if seq:
+            pairs.append((seq, name))
+    return tuple(pairs)
+
+
+def _matching_codes(data: object) -> tuple[str, ...]:
+    """``[{"jmcode":"A005930"}, …]`` (realtime) or ``[{"9001":"A005930",…}]`` (one-shot)."""
+    codes: dict[str, None] = {}
+    for entry in data if isinstance(data, list) else ():
+        if isinstance(entry, dict):
+            code = strip_code(entry.get("jmcode") or entry.get("9001"))
+            if code:
+                codes[code] = None
+    return tuple(codes)
+
+
+def _parse_real(
+    body: dict[str, Any], received: datetime, conditions: Mapping[str, str]
+) -> RealData:
     entries = body.get("data")
     if not isinstance(entries, list):
         return RealData([], 1)
@@ -158,7 +250,8 @@ def _parse_real(body: dict[str, Any], received: datetime) -> RealData:
         if not isinstance(entry, dict):
             skipped += 1
             continue
-        parser = REAL_PARSERS.get(entry.get("type"))  # type: ignore[arg-type]
+        type_ = entry.get("type")
+        parser = REAL_PARSERS.get(type_) if isinstance(type_, str) else None
         values = entry.get("values")
         if parser is None or not isinstance(values, dict):
             skipped += 1
@@ -166,8 +259,10 @@ def _parse_real(body: dict[str, Any], received: datetime) -> RealData:
         event = parser(to_text(entry.get("item")), values, received)
         if event is None:
             skipped += 1
-        else:
-            events.append(event)
+            continue
+        if isinstance(event, ConditionHit):
+            event = replace(event, condition=conditions.get(event.seq, ""))
+        events.append(event)
     return RealData(events, skipped)
 
 
@@ -177,14 +272,18 @@ def split_item(item: str) -> tuple[str, str]:
     return strip_code(code), {"NX": "NXT", "AL": "SOR"}.get(suffix, "KRX")
 
 
+def _symbol_venue(item: str, values: dict[str, Any]) -> tuple[str, str]:
+    """The stock from ``9001`` (or the item), the venue from the item's suffix."""
+    code = to_text(values.get("9001"))
+    return split_item(code or item)[0], split_item(item or code)[1]
+
+
 VI_KINDS = {"정적": "static", "동적": "dynamic", "동적+정적": "static+dynamic"}
 
 
 def parse_vi(item: str, values: dict[str, Any], received: datetime) -> Vi | None:
     """``1h`` VI발동/해제. 9068 1 = triggered, 2 = released; 9069 1 = up, 2 = down [field]."""
-    code = to_text(values.get("9001"))
-    symbol = split_item(code or item)[0]
-    venue = split_item(item or code)[1]
+    symbol, venue = _symbol_venue(item, values)
     if not symbol:
         return None
     state_code = to_text(values.get("9068"))
@@ -204,7 +303,90 @@ def parse_vi(item: str, values: dict[str, Any], received: datetime) -> Vi | None
     )
 
 
+def parse_trade(item: str, values: dict[str, Any], received: datetime) -> Tick | None:
+    """``0B`` 주식체결. ``10`` is a colour-signed price; ``15``'s sign says which side hit."""
+    symbol, venue = _symbol_venue(item, values)
+    price = to_price(values.get("10"))
+    if not symbol or price == 0:
+        return None
+    volume_text = to_text(values.get("15"))
+    return Tick(
+        source=SOURCE,
+        time=kst_time(values.get("20"), received),
+        symbol=symbol,
+        price=price,
+        change=to_int(values.get("11")),
+        rate=to_float(values.get("12")),
+        volume=abs(to_int(volume_text)),
+        side={"+": "buy", "-": "sell"}.get(volume_text[:1], ""),  # type: ignore[arg-type]
+        cum_volume=abs(to_int(values.get("13"))),
+        venue=venue,
+    )
+
+
+def mask_account(account: object) -> str:
+    """``"1111111111"`` → ``"****1111"``: an account number never leaves the feed whole."""
+    digits = to_text(account).replace("-", "")
+    return f"****{digits[-4:]}" if digits else ""
+
+
+def _fill_side(values: dict[str, Any]) -> str:
+    """``907`` 1 = sell, 2 = buy [doc]; ``905`` (``+매수``, ``-매도``) when 907 is missing."""
+    side = {"1": "sell", "2": "buy"}.get(to_text(values.get("907")), "")
+    if side:
+        return side
+    order_kind = to_text(values.get("905"))
+    return "buy" if "매수" in order_kind else "sell" if "매도" in order_kind else ""
+
+
+def parse_fill(item: str, values: dict[str, Any], received: datetime) -> Fill | None:
+    """``00`` 주문체결: every step of the trader's own orders (접수, 체결, 확인, 취소, 거부)."""
+    symbol = _symbol_venue(item, values)[0]
+    order_no = to_text(values.get("9203"))
+    if not order_no:
+        return None
+    reason = to_text(values.get("919"))
+    return Fill(
+        source=SOURCE,
+        time=kst_time(values.get("908"), received),
+        symbol=symbol,
+        name=to_text(values.get("302")),
+        order_no=order_no,
+        fill_no=to_text(values.get("909")),
+        side=_fill_side(values),  # type: ignore[arg-type]
+        status=to_text(values.get("913")),
+        qty=abs(to_int(values.get("911"))),
+        price=to_price(values.get("910")),
+        unfilled=abs(to_int(values.get("902"))),
+        order_qty=abs(to_int(values.get("900"))),
+        account=mask_account(values.get("9201")),
+        reason="" if reason.strip("0") == "" else reason,
+    )
+
+
+CONDITION_ACTIONS = {"I": "enter", "D": "exit"}
+
+
+def parse_condition(item: str, values: dict[str, Any], received: datetime) -> ConditionHit | None:
+    """``02`` 조건검색: ``841`` seq, ``9001`` code, ``843`` I entered / D left, ``20`` time."""
+    symbol = _symbol_venue(item, values)[0]
+    seq = to_text(values.get("841"))
+    action = CONDITION_ACTIONS.get(to_text(values.get("843")).upper())
+    if not symbol or not seq or action is None:
+        return None
+    return ConditionHit(
+        source=SOURCE,
+        time=kst_time(values.get("20"), received),
+        symbol=symbol,
+        seq=seq,
+        action=action,  # type: ignore[arg-type]
+    )
+
+
 REAL_PARSERS: dict[str, Callable[[str, dict[str, Any], datetime], Event | None]] = {
     TYPE_VI: parse_vi,
+    TYPE_TRADE: parse_trade,
+    TYPE_FILL: parse_fill,
+    TYPE_CONDITION: parse_condition,
 }
 """REAL ``type`` → parser of one entry's ``values``."""
