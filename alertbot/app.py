@@ -22,6 +22,7 @@ from alertbot.engine.yamlsource import Problem, RulesError
 from alertbot.events import Event
 from alertbot.feeds.base import Feed
 from alertbot.feeds.kiwoom.client import KiwoomFeed
+from alertbot.feeds.kiwoom.token import TokenIssuer, TokenSource
 from alertbot.settings import BrokerCredentials, Settings
 
 log = logging.getLogger("alertbot")
@@ -36,6 +37,17 @@ def static_token(credentials: BrokerCredentials):  # type: ignore[no-untyped-def
         return token
 
     return get
+
+
+def kiwoom_token(credentials: BrokerCredentials) -> TokenSource | None:
+    """App key and secret win over a ready token: the bot can renew what it issues itself."""
+    if credentials.appkey is not None and credentials.secret is not None:
+        return TokenIssuer(
+            credentials.api_url,
+            credentials.appkey.get_secret_value(),
+            credentials.secret.get_secret_value(),
+        )
+    return static_token(credentials) if credentials.token is not None else None
 
 
 def build_notifiers(ruleset: RuleSet, console_only: bool = False) -> dict[str, Notifier]:
@@ -98,17 +110,13 @@ class App:
     def _build_feeds(self) -> list[Feed]:
         feeds: list[Feed] = []
         kiwoom = self.settings.kiwoom
-        if kiwoom.token is not None:
+        token = kiwoom_token(kiwoom)
+        if token is not None:
             feeds.append(
                 KiwoomFeed(
-                    kiwoom.ws_url,
-                    static_token(kiwoom),
-                    on_event=self.on_event,
-                    on_notice=self.admin_notice,
+                    kiwoom.ws_url, token, on_event=self.on_event, on_notice=self.admin_notice
                 )
             )
-        elif kiwoom.configured:
-            log.warning("kiwoom: app key login needs a token issuer; set KIWOOM_TOKEN")
         return feeds
 
     async def stop(self) -> None:

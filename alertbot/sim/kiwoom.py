@@ -72,6 +72,7 @@ class KiwoomSimulator:
     """``async with KiwoomSimulator() as sim:`` then point the client at ``sim.url``/``api_url``.
 
     Scripting knobs (set them any time): ``refuse_logins`` (refuse the next N LOGINs with 8005),
+    ``refuse_conditions`` (seqs whose CNSRREQ fails),
     ``fail_token_requests`` (HTTP 503 for the next N), ``conditions`` (seq → name), ``matches``
     (seq → codes matching now), ``token_lifetime``, ``clock`` (the server's now, for expiry).
     """
@@ -99,6 +100,8 @@ class KiwoomSimulator:
         self.clock = clock
         self.refuse_logins = 0
         self.fail_token_requests = 0
+        self.refuse_conditions: set[str] = set()
+        """seqs whose CNSRREQ the server answers with an error."""
         """Answer the next N token requests with HTTP 503, as an overloaded gateway would."""
         self.token_requests: list[dict[str, Any]] = []
         self.issued: list[str] = []
@@ -375,7 +378,7 @@ class KiwoomSimulator:
         answer: dict[str, Any] = {"trnm": "CNSRREQ", "seq": f"{seq} "}  # trailing space [doc]
         if not session.listed:
             return {**answer, "return_code": 1, "return_msg": "조건검색 목록조회를 먼저 요청하세요"}
-        if seq not in self.conditions:
+        if seq not in self.conditions or seq in self.refuse_conditions:
             return {**answer, "return_code": 1, "return_msg": "조건검색식이 존재하지 않습니다"}
         codes = self.matches.get(seq, [])
         if message.get("search_type") != "1":

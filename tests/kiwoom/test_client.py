@@ -49,7 +49,9 @@ async def test_issued_token_is_renewed_for_the_next_login(kiwoom_sim: KiwoomSimu
         await kiwoom_sim.wait_for(lambda: kiwoom_sim.covers(VI_ONLY))
         clock.advance(timedelta(minutes=21))  # 9 minutes left: inside the renewal margin
         await kiwoom_sim.drop()
-        await kiwoom_sim.wait_for(lambda: len(kiwoom_sim.live) == 1 and len(logins(kiwoom_sim)) == 2)
+        await kiwoom_sim.wait_for(
+            lambda: len(kiwoom_sim.live) == 1 and len(logins(kiwoom_sim)) == 2
+        )
     assert logins(kiwoom_sim) == ["sim-issued-1", "sim-issued-2"]
     assert kiwoom_sim.issued == ["sim-issued-1", "sim-issued-2"]
 
@@ -177,7 +179,11 @@ async def test_events_from_every_alert_source(kiwoom_sim: KiwoomSimulator) -> No
         )
         await recorder.wait_for(lambda: len(recorder.events) == 3)
     tick, vi, fill = recorder.events
-    assert isinstance(tick, Tick) and (tick.symbol, tick.price, tick.side) == ("005930", 80100, "buy")
+    assert isinstance(tick, Tick) and (tick.symbol, tick.price, tick.side) == (
+        "005930",
+        80100,
+        "buy",
+    )
     assert tick.time == datetime.combine(tick.time.date(), tick.time.timetz()).replace(
         hour=10, minute=0, second=1
     )

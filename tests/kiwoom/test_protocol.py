@@ -134,7 +134,10 @@ def test_reg_answer() -> None:
 def test_condition_list_answer() -> None:
     """ka10171: ``data`` is a list of [seq, name] pairs."""
     assert parse_golden("cnsrlst_answer.json") == protocol.ConditionList(
-        True, 0, "", (("0", "조건1"), ("1", "조건2"), ("2", "조건3"), ("3", "조건4"), ("4", "조건5"))
+        True,
+        0,
+        "",
+        (("0", "조건1"), ("1", "조건2"), ("2", "조건3"), ("3", "조건4"), ("4", "조건5")),
     )
 
 

@@ -22,7 +22,9 @@ scalars = (
 )
 json_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 FIELDS = sorted(
@@ -32,7 +34,21 @@ FIELDS = sorted(
     | {"841", "843"}
 )
 field_text = st.sampled_from(
-    ["", " ", "+", "-", "0", "A005930", "005930_NX", "I", "D", "1", "2", "정적", "99999999999999999999"]
+    [
+        "",
+        " ",
+        "+",
+        "-",
+        "0",
+        "A005930",
+        "005930_NX",
+        "I",
+        "D",
+        "1",
+        "2",
+        "정적",
+        "99999999999999999999",
+    ]
 ) | st.text(max_size=12)
 values_dicts = st.dictionaries(
     st.sampled_from(FIELDS) | st.text(max_size=5), field_text | json_values, max_size=12
@@ -49,21 +65,21 @@ trnms = st.sampled_from(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=150)
 @given(json_values)
 def test_arbitrary_json_never_raises(value: object) -> None:
     message = protocol.parse(orjson.dumps(value), RECEIVED)
     assert isinstance(message, protocol.Message)
 
 
-@settings(max_examples=300)
+@settings(max_examples=150)
 @given(trnms, st.dictionaries(st.text(max_size=12), json_values, max_size=6))
 def test_arbitrary_bodies_of_every_trnm_never_raise(trnm: str, body: dict) -> None:
     message = protocol.parse(orjson.dumps({**body, "trnm": trnm}), RECEIVED, {"4": "급등주"})
     assert isinstance(message, protocol.Message)
 
 
-@settings(max_examples=500)
+@settings(max_examples=250)
 @given(st.lists(entries | json_values, max_size=5))
 def test_arbitrary_values_never_raise_and_every_entry_is_accounted_for(data: list) -> None:
     message = protocol.parse(orjson.dumps({"trnm": "REAL", "data": data}), RECEIVED)

@@ -1,0 +1,61 @@
+"""The app builds the Kiwoom feed from the environment: app key and secret, or a ready token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alertbot.app import App
+from alertbot.settings import Settings
+from alertbot.sim.kiwoom import SIM_APPKEY, SIM_SECRETKEY, SIM_TOKEN, KiwoomSimulator, vi_entry
+from alertbot.sim.telegram import FakeTelegram
+
+RULES = """
+channels:
+  phone: {type: telegram, token: "123:fake", chat_id: "7", base_url: "${TELEGRAM_BASE_URL}"}
+defaults: {notify: [phone]}
+rules:
+  - {name: vi-all, event: vi}
+"""
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"KIWOOM_APPKEY": SIM_APPKEY, "KIWOOM_SECRETKEY": SIM_SECRETKEY},
+        {"KIWOOM_TOKEN": SIM_TOKEN},
+        {"KIWOOM_APPKEY": SIM_APPKEY, "KIWOOM_SECRETKEY": SIM_SECRETKEY, "KIWOOM_TOKEN": "old"},
+    ],
+    ids=["app-key", "ready-token", "app-key-wins"],
+)
+async def test_vi_alert_with_each_kind_of_credentials(
+    tmp_path: Path,
+    kiwoom_sim: KiwoomSimulator,
+    fake_telegram: FakeTelegram,
+    credentials: dict[str, str],
+) -> None:
+    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    settings = Settings.from_env(
+        {
+            **credentials,
+            "KIWOOM_API_URL": kiwoom_sim.api_url,
+            "KIWOOM_WS_URL": kiwoom_sim.url,
+            "ALERTBOT_RULES": str(tmp_path),
+            "ALERTBOT_STATE": str(tmp_path / "state.db"),
+        }
+    )
+    app = App(settings, env={"TELEGRAM_BASE_URL": fake_telegram.base_url})
+    await app.start()
+    try:
+        await kiwoom_sim.wait_for(
+            lambda: any(("1h", "") in s.registrations for s in kiwoom_sim.live)
+        )
+        await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=78400)])
+        await fake_telegram.wait_for(lambda: len(fake_telegram.messages) == 1)
+    finally:
+        await app.stop()
+    (session,) = kiwoom_sim.sessions
+    issued = "KIWOOM_APPKEY" in credentials
+    assert session.token == ("sim-issued-1" if issued else SIM_TOKEN)
+    assert len(kiwoom_sim.token_requests) == int(issued)
