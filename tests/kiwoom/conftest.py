@@ -66,6 +66,12 @@ def make_feed(url: str, token: TokenSource, recorder: Recorder, **kwargs: Any) -
     return KiwoomFeed(url, token, on_event=recorder.event, on_notice=recorder.notice, **kwargs)
 
 
+async def run_until_stopped(feed: KiwoomFeed) -> None:
+    """Run the supervisor until it gives up for good (a fatal error); bounded."""
+    async with asyncio.timeout(5):
+        await feed.run()
+
+
 @asynccontextmanager
 async def running(feed: KiwoomFeed) -> AsyncIterator[asyncio.Task[None]]:
     """Run the feed's supervisor for the block; stop it (bounded) afterwards."""

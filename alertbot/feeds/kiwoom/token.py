@@ -116,10 +116,9 @@ class TokenIssuer:
         self._lock = asyncio.Lock()
         self.issued = 0
 
-    def _usable(self, grant: TokenGrant | None) -> bool:
-        if grant is None or grant.expires_at is None:
-            return False
-        return self.clock() < grant.expires_at - self.renew_ahead
+    def _usable(self, grant: TokenGrant) -> bool:
+        expires = grant.expires_at
+        return expires is not None and self.clock() < expires - self.renew_ahead
 
     async def __call__(self) -> str:
         async with self._lock:
