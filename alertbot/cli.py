@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from pathlib import Path
 from alertbot import __version__
 from alertbot.engine.rules import load_rules
 from alertbot.engine.yamlsource import RulesError
+from alertbot.ops.logs import settings_secrets, setup_logging
 from alertbot.settings import Settings, SettingsError
 
 
@@ -32,15 +32,12 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate rule files; exit 1 on any error")
     check.add_argument("path", type=Path, help="rule file or folder")
-    return parser
 
-
-def _setup_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    health = commands.add_parser(
+        "healthcheck", help="exit 0 when the running bot at $ALERTBOT_HTTP answers /healthz"
     )
+    health.add_argument("--ready", action="store_true", help="ask /readyz instead")
+    return parser
 
 
 def cmd_check(path: Path) -> int:
@@ -64,7 +61,7 @@ def cmd_run(rules: Path | None) -> int:
     except SettingsError as exc:
         print(f"alertbot: {exc}", file=sys.stderr)
         return 2
-    _setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format, settings_secrets(settings))
     app = App(settings, rules_path=rules)
     try:
         asyncio.run(app.run_until_signalled())
@@ -78,7 +75,7 @@ def cmd_run(rules: Path | None) -> int:
 def cmd_demo(rules: Path) -> int:
     from alertbot.demo import run_demo
 
-    _setup_logging("WARNING")
+    setup_logging("WARNING")
     try:
         asyncio.run(run_demo(rules))
     except RulesError as exc:
@@ -86,6 +83,19 @@ def cmd_demo(rules: Path) -> int:
             print(problem, file=sys.stderr)
         return 1
     return 0
+
+
+def cmd_healthcheck(ready: bool) -> int:
+    from alertbot.ops.http import probe
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"alertbot: {exc}", file=sys.stderr)
+        return 2
+    healthy, why = probe(settings.http, "/readyz" if ready else "/healthz")
+    print(why)
+    return 0 if healthy else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,4 +106,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_run(args.rules)
     if args.command == "demo":
         return cmd_demo(args.rules)
+    if args.command == "healthcheck":
+        return cmd_healthcheck(args.ready)
     raise AssertionError(args.command)  # argparse rejects unknown commands
