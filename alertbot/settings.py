@@ -76,6 +76,8 @@ class Settings(BaseModel):
     http: HostPort = HostPort("127.0.0.1", 9108)
     log_format: str = "human"
     log_level: str = "INFO"
+    feed_down_after: float = 60.0
+    """Seconds a feed may stay down before the admin channel is told."""
     kiwoom: BrokerCredentials
     ls: BrokerCredentials
 
@@ -93,6 +95,7 @@ class Settings(BaseModel):
             log_level=_choice(
                 env, "ALERTBOT_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"
             ).upper(),
+            feed_down_after=_seconds(env, "ALERTBOT_FEED_DOWN_AFTER", 60.0),
             kiwoom=_credentials(
                 env,
                 appkey="KIWOOM_APPKEY",
@@ -148,6 +151,19 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default
     if value.lower() not in {a.lower() for a in allowed}:
         raise SettingsError(name, f"expected one of {', '.join(allowed)}, got {value!r}")
     return value.lower() if default.islower() else value.upper()
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise SettingsError(name, f"expected a number of seconds such as 60, got {raw!r}")
+    return value
 
 
 def _host_port(env: Mapping[str, str], name: str, default: str) -> HostPort:

@@ -1,0 +1,104 @@
+"""Watching the bot's own health: feeds that stay down, delivery that stops moving.
+
+A dropped broker connection is normal (the supervisor reconnects within seconds), so a feed
+is only reported to the admin channel once it has been down longer than a threshold, and
+then again when it is back. Delivery counts as stuck when messages wait and none has gone
+out for a while.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable
+
+from alertbot.feeds.base import FeedStatus
+
+log = logging.getLogger("alertbot.ops")
+
+Clock = Callable[[], float]
+
+
+def format_duration(seconds: float) -> str:
+    """``45s``, ``3m``, ``2h05m`` — for people reading a chat message."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+class FeedMonitor:
+    """Sends "feed down" after ``threshold`` seconds not ready, and "back up" when it is."""
+
+    def __init__(
+        self,
+        feeds: Callable[[], Iterable[tuple[str, FeedStatus]]],
+        notice: Callable[[str], None],
+        *,
+        threshold: float = 60.0,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.feeds = feeds
+        self.notice = notice
+        self.threshold = threshold
+        self.clock = clock
+        self._down_since: dict[str, float] = {}
+        self._reported: set[str] = set()
+
+    def check(self) -> None:
+        """Look at every feed once; called every few seconds by ``run``."""
+        now = self.clock()
+        for name, status in self.feeds():
+            if status.ready:
+                since = self._down_since.pop(name, None)
+                if name in self._reported:
+                    self._reported.discard(name)
+                    took = format_duration(now - since) if since is not None else "a while"
+                    self.notice(f"✅ {name} feed back up (was down {took})")
+                continue
+            if status.stopped:
+                continue  # the feed has told the admin itself, with the reason
+            since = self._down_since.setdefault(name, now)
+            if name not in self._reported and now - since >= self.threshold:
+                self._reported.add(name)
+                why = f": {status.last_error}" if status.last_error else ""
+                self.notice(f"⚠️ {name} feed down for {format_duration(now - since)}{why}")
+
+
+class ProgressWatch:
+    """Delivery is stuck when messages wait and nothing has gone out for ``stuck_after``."""
+
+    def __init__(
+        self, depth: Callable[[], int], *, stuck_after: float = 300.0, clock: Clock = time.monotonic
+    ) -> None:
+        self.depth = depth
+        self.stuck_after = stuck_after
+        self.clock = clock
+        self._last_progress = clock()
+
+    def progressed(self) -> None:
+        """A message went out (or nothing was waiting)."""
+        self._last_progress = self.clock()
+
+    def stuck_for(self) -> float | None:
+        """Seconds without progress while messages wait, once past ``stuck_after``; else None."""
+        now = self.clock()
+        if self.depth() == 0:
+            self._last_progress = now
+            return None
+        idle = now - self._last_progress
+        return idle if idle >= self.stuck_after else None
+
+
+async def run_every(interval: float, *checks: Callable[[], object]) -> None:
+    """Call each check every ``interval`` seconds until cancelled; a failing check is logged."""
+    while True:
+        for check in checks:
+            try:
+                check()
+            except Exception:  # a monitor must never take the bot down
+                log.exception("periodic check %s failed", getattr(check, "__qualname__", check))
+        await asyncio.sleep(interval)
