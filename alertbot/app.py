@@ -10,20 +10,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from alertbot import __version__
+from alertbot.alerts import Alert
 from alertbot.delivery.notifiers import Notifier, build_notifier
+from alertbot.delivery.notifiers.telegram import TelegramNotifier
 from alertbot.delivery.pipeline import Delivery
 from alertbot.engine.engine import Engine
 from alertbot.engine.rules import RuleSet, load_rules
 from alertbot.engine.yamlsource import Problem, RulesError
-from alertbot.events import Event
+from alertbot.events import Event, now_kst
 from alertbot.feeds.base import Feed
 from alertbot.feeds.kiwoom.client import KiwoomFeed
 from alertbot.feeds.kiwoom.token import TokenIssuer, TokenSource
+from alertbot.ops.commands import TelegramChannel, command_bots
+from alertbot.ops.config import OpsConfig
+from alertbot.ops.http import OpsServer
+from alertbot.ops.logs import REDACTOR, option_secrets
+from alertbot.ops.metrics import FeedView, Metrics
+from alertbot.ops.monitor import FeedMonitor, ProgressWatch, format_duration, run_every
+from alertbot.ops.mutes import MuteStore
 from alertbot.settings import BrokerCredentials, Settings
+from alertbot.state import StateDB
 
 log = logging.getLogger("alertbot")
 
@@ -75,6 +86,7 @@ class App:
         rules_path: Path | None = None,
         env: Mapping[str, str] | None = None,
         console_only: bool = False,
+        ops: OpsConfig | None = None,
     ) -> None:
         self.settings = settings
         self.rules_path = rules_path or settings.rules
@@ -86,26 +98,93 @@ class App:
         self._tasks: list[asyncio.Task[None]] = []
         self.events_seen = 0
         self._event_waiters: list[tuple[int, asyncio.Event]] = []
+        self.ops = ops or OpsConfig(feed_down_after=settings.feed_down_after)
+        self.metrics = Metrics()
+        self.state: StateDB | None = None
+        self.mutes: MuteStore | None = None
+        self.http: OpsServer | None = None
+        self.progress = ProgressWatch(self.outbox_depth, stuck_after=self.ops.delivery_stuck_after)
+        self.accepting = False
+        """False before start and from the moment a stop begins: events are no longer taken."""
+        self.last_event: dict[str, float] = {}
+        """Monotonic arrival of the last event per source (= feed name)."""
+        self._ops_tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         """Load rules, open delivery, start feeds. Raises ``RulesError`` on bad rules."""
-        ruleset = load_rules(self.rules_path, self.env)
+        try:
+            ruleset = load_rules(self.rules_path, self.env)
+        except RulesError:
+            self.metrics.reloaded(False)
+            raise
+        self.metrics.reloaded(True, len(ruleset.rules))
+        for spec in ruleset.channels.values():
+            REDACTOR.add(option_secrets(spec.options))
+        self.state = StateDB(self.settings.state)
+        self.mutes = MuteStore(self.state)
         self.engine = Engine(ruleset)
-        self.delivery = Delivery(build_notifiers(ruleset, self.console_only))
+        notifiers = build_notifiers(ruleset, self.console_only)
+        for notifier in notifiers.values():
+            self.metrics.count_sends(notifier, self.progress.progressed)
+        self.delivery = Delivery(notifiers)
         await self.delivery.start()
+        self.accepting = True
         self.feeds = self._build_feeds()
         subscriptions = self.engine.subscriptions()
         for feed in self.feeds:
             feed.set_subscriptions(subscriptions)
             self._tasks.append(asyncio.create_task(feed.run(), name=f"feed-{feed.name}"))
-        log.info(
-            "alertbot %s started: %d rules, feeds: %s",
-            __version__,
-            len(ruleset.rules),
-            ", ".join(f.name for f in self.feeds) or "none",
+        await self._start_ops(notifiers)
+        feeds = ", ".join(f.name for f in self.feeds) or "none"
+        started = f"alertbot {__version__} started: {len(ruleset.rules)} rules, feeds: {feeds}"
+        log.info(started)
+        self.admin_notice(started, level=logging.INFO)
+
+    async def _start_ops(self, notifiers: Mapping[str, Notifier]) -> None:
+        """Health and metrics over HTTP, the feed monitor, and the chat command pollers."""
+        self.metrics.watch_feeds(self.feed_views)
+        self.metrics.watch_outbox(self.outbox_depth)
+        http = OpsServer(
+            self.settings.http, metrics=self.metrics, alive=lambda: [], ready=self.readiness
         )
+        try:
+            await http.start()
+            self.http = http
+        except OSError as exc:  # the bot matters more than its metrics
+            log.error("cannot serve health and metrics on %s: %s", self.settings.http, exc)
+        monitor = FeedMonitor(
+            lambda: [(feed.name, feed.status) for feed in self.feeds],
+            self.admin_notice,
+            threshold=self.ops.feed_down_after,
+        )
+        self._start_task(run_every(self.ops.check_interval, monitor.check, self.progress.stuck_for))
+        if self.console_only:
+            return
+        channels = [
+            TelegramChannel(
+                name,
+                n.options.token.get_secret_value(),
+                n.options.base_url,
+                n.options.chat_id,
+                tuple(n.options.allowed_chats) if n.options.allowed_chats is not None else None,
+                n.options.commands,
+            )
+            for name, n in notifiers.items()
+            if isinstance(n, TelegramNotifier)
+        ]
+        for bot in command_bots(
+            channels,
+            self,
+            self.metrics,
+            poll_timeout=self.ops.command_poll_timeout,
+            retry_delay=self.ops.command_retry_delay,
+        ):
+            self._start_task(bot.run())
+
+    def _start_task(self, coroutine) -> None:  # type: ignore[no-untyped-def]
+        self._ops_tasks.append(asyncio.create_task(coroutine))
 
     def _build_feeds(self) -> list[Feed]:
         feeds: list[Feed] = []
@@ -120,18 +199,32 @@ class App:
         return feeds
 
     async def stop(self) -> None:
-        """Stop feeds, let delivery finish what is queued (briefly), close everything."""
-        for feed in self.feeds:
-            await feed.stop()
+        """Stop taking events, close feeds politely, give delivery a moment, close everything.
+
+        What delivery has not sent by ``drain_timeout`` stays in the outbox for the next start.
+        """
+        self.accepting = False
+        for task in self._ops_tasks:
+            task.cancel()
+        await asyncio.gather(*self._ops_tasks, return_exceptions=True)
+        await asyncio.gather(*(feed.stop() for feed in self.feeds), return_exceptions=True)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.delivery is not None:
             try:
-                await asyncio.wait_for(self.delivery.drain(), timeout=5)
+                await asyncio.wait_for(self.delivery.drain(), timeout=self.ops.drain_timeout)
             except TimeoutError:
-                log.warning("delivery did not drain within 5s")
+                log.warning(
+                    "delivery: %d messages left for the next start", self.delivery.pending()
+                )
             await self.delivery.close()
+        if self.http is not None:
+            await self.http.stop()
+            self.http = None
+        if self.state is not None:
+            self.state.close()
+            self.state = None
 
     async def run_until_signalled(self) -> None:
         """``alertbot run``: start, then wait for SIGTERM or SIGINT and stop cleanly."""
@@ -149,19 +242,75 @@ class App:
     # ------------------------------------------------------------------ the flow
 
     def on_event(self, event: Event) -> None:
-        """Called by a feed for every event: evaluate, hand alerts to delivery."""
-        assert self.engine is not None and self.delivery is not None
+        """Called by a feed for every event: evaluate, hand alerts to delivery unless muted."""
+        if not self.accepting:
+            return
+        assert self.engine is not None and self.delivery is not None and self.mutes is not None
+        self.metrics.event(event.kind, event.source)
+        self.last_event[event.source] = time.monotonic()
         for alert in self.engine.evaluate(event):
+            self.metrics.alert(alert.rule)
+            if self.mutes.muted(alert.rule, alert.symbol):
+                self.metrics.muted(alert.rule)
+                log.info("alert %s muted: %s", alert.rule, alert.summary)
+                continue
+            log.info("alert %s: %s → %s", alert.rule, alert.summary, ", ".join(alert.channels))
             self.delivery.submit(alert)
         self.events_seen += 1
         if self._event_waiters:
             self._wake_waiters()
 
-    def admin_notice(self, text: str) -> None:
-        """The bot's own message to ``defaults.admin``."""
-        log.warning("admin notice: %s", text)
+    def admin_notice(self, text: str, level: int = logging.WARNING) -> None:
+        """The bot's own message to ``defaults.admin`` (redacted: it may quote an error)."""
+        text = REDACTOR(text)
+        log.log(level, "admin notice: %s", text)
         if self.engine is not None and self.delivery is not None:
             self.delivery.notice(self.engine.ruleset.defaults.admin, f"🤖 alertbot\n{text}")
+
+    # ------------------------------------------------------------------ what ops reads
+
+    @property
+    def ruleset(self) -> RuleSet | None:
+        return self.engine.ruleset if self.engine is not None else None
+
+    def feed_views(self) -> list[FeedView]:
+        return [FeedView(f.name, f.status, self.last_event.get(f.name)) for f in self.feeds]
+
+    def outbox_depth(self) -> int:
+        return self.delivery.pending() if self.delivery is not None else 0
+
+    def readiness(self) -> list[str]:
+        """``/readyz``: what keeps the bot from doing its job right now (empty: ready)."""
+        if not self.accepting:
+            return ["not running (starting or stopping)"]
+        problems = [] if self.engine is not None else ["rules not loaded"]
+        for feed in self.feeds:
+            if not feed.status.ready:
+                why = feed.status.stopped or feed.status.last_error or "not connected"
+                problems.append(f"feed {feed.name}: {why}")
+        stuck = self.progress.stuck_for()
+        if stuck is not None:
+            waiting = self.outbox_depth()
+            problems.append(f"delivery: {waiting} waiting, none sent for {format_duration(stuck)}")
+        return problems
+
+    def send_test(self, channels: tuple[str, ...]) -> None:
+        """``/test``: a sample alert through the real delivery path."""
+        assert self.delivery is not None
+        now = now_kst()
+        self.delivery.submit(
+            Alert(
+                rule="test",
+                event_key=f"test:{time.time_ns()}",
+                channels=channels,
+                text="🧪 alertbot test alert\n삼성전자(005930) VI 78,400 — alerts look like this",
+                kind="vi",
+                symbol="005930",
+                summary="삼성전자(005930) 78,400",
+                event_time=now,
+                created_at=now,
+            )
+        )
 
     async def wait_events(self, count: int, timeout: float = 10.0) -> None:
         """Wait until ``count`` events in all have gone through the engine."""

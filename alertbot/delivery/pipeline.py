@@ -21,7 +21,9 @@ log = logging.getLogger("alertbot.delivery")
 class Delivery:
     def __init__(self, notifiers: Mapping[str, Notifier]) -> None:
         self.notifiers = dict(notifiers)
-        self._queues: dict[str, asyncio.Queue[str]] = {n: asyncio.Queue() for n in self.notifiers}
+        self._queues: dict[str, asyncio.Queue[tuple[str, tuple[str, str] | None]]] = {
+            n: asyncio.Queue() for n in self.notifiers
+        }
         self._workers: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -36,20 +38,24 @@ class Delivery:
             if queue is None:
                 log.error("alert %s names unknown channel %s", alert.rule, channel)
                 continue
-            queue.put_nowait(alert.text)
+            queue.put_nowait((alert.text, (alert.rule, alert.symbol)))
 
     def notice(self, channels: tuple[str, ...] | list[str], text: str) -> None:
         """The bot's own message (feed down, rules rejected) to the admin channels."""
         for channel in channels:
             if channel in self._queues:
-                self._queues[channel].put_nowait(text)
+                self._queues[channel].put_nowait((text, None))
+
+    def pending(self) -> int:
+        """Messages queued and not yet tried (``/metrics``, ``/status``)."""
+        return sum(queue.qsize() for queue in self._queues.values())
 
     async def _work(self, name: str) -> None:
         queue, notifier = self._queues[name], self.notifiers[name]
         while True:
-            text = await queue.get()
+            text, mute = await queue.get()
             try:
-                await notifier.send(text)
+                await notifier.send(text, mute=mute)
             except DeliveryError as exc:
                 log.error("send to %s failed: %s", name, exc)
             finally:

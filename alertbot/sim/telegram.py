@@ -41,6 +41,8 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self.failures: list[Callable[[str, dict[str, Any]], web.Response | None]] = []
         """Scripted answers: each is asked in turn; the first to return a response wins."""
+        self.updates = UpdateQueue(self._changed)
+        """What ``getUpdates`` hands out: script it with ``push_message`` / ``push_callback``."""
 
     async def start(self) -> FakeTelegram:
         app = web.Application()
@@ -52,6 +54,7 @@ class FakeTelegram:
         return self
 
     async def stop(self) -> None:
+        await self.updates.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -84,7 +87,11 @@ class FakeTelegram:
                 response = failure(method, params)
                 if response is not None:
                     return response
-            return web.json_response({"ok": True, "result": self._result(request, method, params)})
+            if method == "getUpdates":
+                result = await self.updates.get(params)
+            else:
+                result = self._result(request, method, params)
+            return web.json_response({"ok": True, "result": result})
         finally:
             async with self._changed:
                 self._changed.notify_all()
@@ -114,6 +121,93 @@ class FakeTelegram:
                 "text": text,
             }
         return True
+
+
+class UpdateQueue:
+    """Scripted updates for ``getUpdates``, with the Bot API's offset and long-poll rules.
+
+    An update is handed out until a later ``getUpdates`` passes an ``offset`` above its id (that
+    confirms it); with ``timeout``, an empty poll waits for the next update that long.
+    """
+
+    def __init__(self, changed: asyncio.Condition) -> None:
+        self._changed = changed
+        self._pending: list[dict[str, Any]] = []
+        self._ids = itertools.count(1)
+        self._query_ids = itertools.count(1)
+        self._closed = False
+        self.confirmed = 0
+        """The highest update id a client has confirmed (by polling with a higher offset)."""
+
+    async def push(self, update: dict[str, Any]) -> int:
+        """Queue one update (without ``update_id``; it is assigned); returns its id."""
+        update_id = next(self._ids)
+        self._pending.append({"update_id": update_id, **update})
+        async with self._changed:
+            self._changed.notify_all()
+        return update_id
+
+    async def push_message(self, chat_id: int, text: str, user_id: int | None = None) -> int:
+        """A user's text message (a command when it starts with ``/``)."""
+        message = _message(chat_id, text, user_id or chat_id)
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return await self.push({"message": message})
+
+    async def push_callback(
+        self, chat_id: int, data: str, user_id: int | None = None, message_id: int = 1
+    ) -> int:
+        """A press on an inline button under the bot's message ``message_id`` in ``chat_id``."""
+        message = _message(chat_id, "alert", BOT_ID, message_id)
+        message["from"]["is_bot"] = True
+        user = _user(user_id or chat_id)
+        return await self.push(
+            {
+                "callback_query": {
+                    "id": f"cbq-{next(self._query_ids)}",
+                    "from": user,
+                    "chat_instance": f"ci-{chat_id}",
+                    "message": message,
+                    "data": data,
+                }
+            }
+        )
+
+    async def get(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        if offset:
+            self.confirmed = max(self.confirmed, offset - 1)
+            self._pending = [u for u in self._pending if u["update_id"] >= offset]
+        timeout = float(params.get("timeout") or 0)
+        if not self._pending and timeout > 0 and not self._closed:
+            async with self._changed:
+                try:
+                    async with asyncio.timeout(timeout):
+                        await self._changed.wait_for(lambda: bool(self._pending) or self._closed)
+                except TimeoutError:
+                    pass
+        return list(self._pending)
+
+    async def close(self) -> None:
+        """End every waiting long poll (the server is stopping)."""
+        self._closed = True
+        async with self._changed:
+            self._changed.notify_all()
+
+
+def _user(user_id: int) -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": "trader", "language_code": "ko"}
+
+
+def _message(chat_id: int, text: str, user_id: int, message_id: int = 0) -> dict[str, Any]:
+    return {
+        "message_id": message_id or chat_id % 100000,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+        "from": _user(user_id),
+        "text": text,
+    }
 
 
 def error_response(code: int, description: str, retry_after: int | None = None) -> web.Response:

@@ -55,8 +55,11 @@ class Notifier(ABC):
         """Release clients."""
 
     @abstractmethod
-    async def send(self, text: str) -> None:
-        """Deliver ``text`` (plain; first line is the headline) or raise a ``DeliveryError``."""
+    async def send(self, text: str, *, mute: tuple[str, str] | None = None) -> None:
+        """Deliver ``text`` (plain; first line is the headline) or raise a ``DeliveryError``.
+
+        ``mute`` is the alert's (rule, symbol): services with buttons offer to mute it.
+        """
 
 
 NOTIFIERS: dict[str, type[Notifier]] = {}

@@ -12,6 +12,6 @@ class ConsoleNotifier(Notifier):
     type = "console"
     Options = NotifierOptions
 
-    async def send(self, text: str) -> None:
+    async def send(self, text: str, *, mute: tuple[str, str] | None = None) -> None:
         sys.stdout.write(f"[{self.name}] {text}\n\n")
         sys.stdout.flush()

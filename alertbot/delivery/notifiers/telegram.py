@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from pydantic import SecretStr, field_validator
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -18,6 +18,7 @@ from telegram.error import (
     TimedOut,
 )
 
+from alertbot.delivery import mute_button
 from alertbot.delivery.notifiers.base import (
     Notifier,
     NotifierOptions,
@@ -34,11 +35,25 @@ class TelegramOptions(NotifierOptions):
     token: SecretStr
     chat_id: str
     base_url: str = DEFAULT_BASE_URL
+    allowed_chats: list[str] | None = None
+    """Chats whose commands the bot answers (alertbot/ops/commands.py); default: chat_id."""
+    commands: bool = True
+    """False when another program polls this bot's updates."""
 
     @field_validator("chat_id", mode="before")
     @classmethod
     def _chat_id_text(cls, value: object) -> object:
-        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        return _id_text(value)
+
+    @field_validator("allowed_chats", mode="before")
+    @classmethod
+    def _allowed_text(cls, value: object) -> object:
+        return [_id_text(v) for v in value] if isinstance(value, list) else value
+
+
+def _id_text(value: object) -> object:
+    """Chat ids may be written as numbers in YAML; Telegram's answers compare as text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def to_html(text: str) -> str:
@@ -64,10 +79,19 @@ class TelegramNotifier(Notifier):
     async def close(self) -> None:
         await self.bot.shutdown()
 
-    async def send(self, text: str) -> None:
+    async def send(self, text: str, *, mute: tuple[str, str] | None = None) -> None:
+        markup = None
+        if mute is not None:
+            data = mute_button.encode(*mute)
+            markup = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(mute_button.TEXT, callback_data=data)]]
+            )
         try:
             await self.bot.send_message(
-                chat_id=self.options.chat_id, text=to_html(text), parse_mode=ParseMode.HTML
+                chat_id=self.options.chat_id,
+                text=to_html(text),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
             )
         except RetryAfter as exc:
             delay = exc.retry_after

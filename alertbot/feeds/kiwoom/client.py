@@ -40,6 +40,8 @@ ITEMS_PER_REG = 100
 """The server caps items per registration (``등록 종목수 초과``) at an undocumented value."""
 MAX_CONDITIONS = 10
 """Realtime condition searches per login [field]."""
+STOP_TIMEOUT = 1.0
+"""How long the goodbye (CNSRCLR, REMOVE) may take before the socket is closed anyway."""
 
 
 @dataclass(eq=False)
@@ -327,7 +329,22 @@ class KiwoomFeed(Feed):
             self._refused(text)
 
     async def stop(self) -> None:
+        """Stop the condition searches (CNSRCLR) and unregister (REMOVE), then close.
+
+        A courtesy to the server, bounded by ``STOP_TIMEOUT`` so a dead link cannot hold up a
+        shutdown.
+        """
         await super().stop()
+        link = self._link
+        if link is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(STOP_TIMEOUT), link.lock:
+                    for seq in sorted(link.conditions, key=_numeric):
+                        await link.ws.send(protocol.condition_stop(seq))
+                    link.conditions.clear()
+                    for frame in _requests(protocol.remove, link.registered):
+                        await link.ws.send(frame)
+                    link.registered = set()
         if self._ws is not None:
             await self._ws.close()
 
