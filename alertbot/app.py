@@ -23,7 +23,7 @@ from alertbot.engine.engine import Engine
 from alertbot.engine.rules import RuleSet, load_rules
 from alertbot.engine.yamlsource import Problem, RulesError
 from alertbot.events import Event, now_kst
-from alertbot.feeds.base import Feed
+from alertbot.feeds.base import Backoff, Feed
 from alertbot.feeds.kiwoom.client import KiwoomFeed
 from alertbot.feeds.kiwoom.token import TokenIssuer, TokenSource
 from alertbot.ops.commands import TelegramChannel, command_bots
@@ -87,6 +87,7 @@ class App:
         env: Mapping[str, str] | None = None,
         console_only: bool = False,
         ops: OpsConfig | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self.settings = settings
         self.rules_path = rules_path or settings.rules
@@ -98,6 +99,8 @@ class App:
         self._tasks: list[asyncio.Task[None]] = []
         self.events_seen = 0
         self._event_waiters: list[tuple[int, asyncio.Event]] = []
+        self.backoff = backoff
+        """Reconnect pacing for every feed (None: the feeds' default); tests make it quick."""
         self.ops = ops or OpsConfig(feed_down_after=settings.feed_down_after)
         self.metrics = Metrics()
         self.state: StateDB | None = None
@@ -193,7 +196,11 @@ class App:
         if token is not None:
             feeds.append(
                 KiwoomFeed(
-                    kiwoom.ws_url, token, on_event=self.on_event, on_notice=self.admin_notice
+                    kiwoom.ws_url,
+                    token,
+                    on_event=self.on_event,
+                    on_notice=self.admin_notice,
+                    backoff=self.backoff,
                 )
             )
         return feeds

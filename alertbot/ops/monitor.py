@@ -21,17 +21,22 @@ Clock = Callable[[], float]
 
 
 def format_duration(seconds: float) -> str:
-    """``45s``, ``3m``, ``2h05m`` — for people reading a chat message."""
+    """``45s``, ``3m``, ``2h``, ``2h05m`` — for people reading a chat message."""
     seconds = int(seconds)
     if seconds < 60:
         return f"{seconds}s"
     if seconds < 3600:
         return f"{seconds // 60}m"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
 
 
 class FeedMonitor:
-    """Sends "feed down" after ``threshold`` seconds not ready, and "back up" when it is."""
+    """Sends "feed down" once a feed has been down ``threshold`` seconds, "back up" when it is.
+
+    "Down" is the feed's own ``FeedStatus.down_since`` (set when a session ends or fails, on
+    the ``time.monotonic`` clock), so the first connection at start is not an outage.
+    """
 
     def __init__(
         self,
@@ -45,25 +50,23 @@ class FeedMonitor:
         self.notice = notice
         self.threshold = threshold
         self.clock = clock
-        self._down_since: dict[str, float] = {}
-        self._reported: set[str] = set()
+        self._reported: dict[str, float] = {}
+        """Feeds announced as down, with when they went down."""
 
     def check(self) -> None:
-        """Look at every feed once; called every few seconds by ``run``."""
+        """Look at every feed once; called every few seconds."""
         now = self.clock()
         for name, status in self.feeds():
             if status.ready:
-                since = self._down_since.pop(name, None)
-                if name in self._reported:
-                    self._reported.discard(name)
-                    took = format_duration(now - since) if since is not None else "a while"
-                    self.notice(f"✅ {name} feed back up (was down {took})")
+                since = self._reported.pop(name, None)
+                if since is not None:
+                    self.notice(f"✅ {name} feed back up (was down {format_duration(now - since)})")
                 continue
-            if status.stopped:
-                continue  # the feed has told the admin itself, with the reason
-            since = self._down_since.setdefault(name, now)
-            if name not in self._reported and now - since >= self.threshold:
-                self._reported.add(name)
+            since = status.down_since
+            if status.stopped or since is None or name in self._reported:
+                continue  # a stopped feed has told the admin itself, with the reason
+            if now - since >= self.threshold:
+                self._reported[name] = since
                 why = f": {status.last_error}" if status.last_error else ""
                 self.notice(f"⚠️ {name} feed down for {format_duration(now - since)}{why}")
 

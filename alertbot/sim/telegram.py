@@ -176,12 +176,13 @@ class UpdateQueue:
 
     async def get(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
-        if offset:
-            self.confirmed = max(self.confirmed, offset - 1)
-            self._pending = [u for u in self._pending if u["update_id"] >= offset]
         timeout = float(params.get("timeout") or 0)
-        if not self._pending and timeout > 0 and not self._closed:
-            async with self._changed:
+        async with self._changed:
+            if offset > self.confirmed + 1:
+                self.confirmed = offset - 1
+                self._pending = [u for u in self._pending if u["update_id"] >= offset]
+                self._changed.notify_all()  # tests wait for a confirmation
+            if not self._pending and timeout > 0 and not self._closed:
                 try:
                     async with asyncio.timeout(timeout):
                         await self._changed.wait_for(lambda: bool(self._pending) or self._closed)
