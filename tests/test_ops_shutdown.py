@@ -1,0 +1,61 @@
+"""SIGTERM on a real ``python -m alertbot run``: polite goodbye to the broker, exit 0."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from alertbot.sim.kiwoom import SIM_TOKEN, KiwoomSimulator, vi_entry
+from alertbot.sim.telegram import FakeTelegram
+from tests.ops_support import BOT_TOKEN, RULES, feed_reading, texts
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def test_sigterm_unsubscribes_and_exits_zero(
+    tmp_path: Path, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram
+) -> None:
+    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    env = {
+        **os.environ,
+        "KIWOOM_TOKEN": SIM_TOKEN,
+        "KIWOOM_WS_URL": kiwoom_sim.url,
+        "ALERTBOT_RULES": str(tmp_path / "rules.yaml"),
+        "ALERTBOT_STATE": str(tmp_path / "state.db"),
+        "ALERTBOT_HTTP": "127.0.0.1:0",
+        "ALERTBOT_LOG_FORMAT": "json",
+        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "TELEGRAM_BASE_URL": fake_telegram.base_url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "alertbot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await feed_reading(kiwoom_sim)
+        await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=78400)])
+        await fake_telegram.wait_for(lambda: any("A 삼성전자" in t for t in texts(fake_telegram)))
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(15):
+            _, stderr = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
+    (session,) = kiwoom_sim.sessions
+    goodbye = [m for m in session.received if m.get("trnm") == "REMOVE"]
+    assert goodbye and goodbye[0]["data"] == [{"item": [""], "type": ["1h"]}]
+    assert session.registrations == set()
+    assert BOT_TOKEN not in log
