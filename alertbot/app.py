@@ -142,7 +142,6 @@ class App:
         await self._start_ops(notifiers)
         feeds = ", ".join(f.name for f in self.feeds) or "none"
         started = f"alertbot {__version__} started: {len(ruleset.rules)} rules, feeds: {feeds}"
-        log.info(started)
         self.admin_notice(started, level=logging.INFO)
 
     async def _start_ops(self, notifiers: Mapping[str, Notifier]) -> None:

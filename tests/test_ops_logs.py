@@ -18,7 +18,7 @@ from alertbot.ops.logs import REDACTED, Redactor, settings_secrets, setup_loggin
 from alertbot.settings import Settings
 from alertbot.sim.kiwoom import KiwoomSimulator
 from alertbot.sim.telegram import FakeTelegram, error_response
-from tests.ops_support import OWNER_CHAT
+from tests.ops_support import RULES
 
 KIWOOM_TOKEN = "kiwoom-access-token-Zx81Qa"
 KIWOOM_APPKEY = "PSkiwoomAppKey0001"
@@ -27,22 +27,6 @@ BOT_TOKEN = "7123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 SLACK_TOKEN = "xoxb-1111-2222-SlackBotTokenValue"
 WEBHOOK = "https://hooks.slack.com/services/T0001/B0002/WebhookSecretPart"
 SECRETS = (KIWOOM_TOKEN, KIWOOM_APPKEY, KIWOOM_SECRET, BOT_TOKEN, SLACK_TOKEN, WEBHOOK)
-
-RULES = f"""
-channels:
-  phone:
-    type: telegram
-    token: ${{TELEGRAM_BOT_TOKEN}}
-    chat_id: "{OWNER_CHAT}"
-    base_url: ${{TELEGRAM_BASE_URL}}
-    commands: false
-defaults:
-  notify: [phone]
-  admin: [phone]
-rules:
-  - name: vi-a
-    event: vi
-"""
 
 
 @pytest.fixture
