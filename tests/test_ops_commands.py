@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+from aiohttp import web
 
 from alertbot.delivery import mute_button
 from alertbot.ops.mutes import MuteStore
 from alertbot.sim.kiwoom import KiwoomSimulator, vi_entry
-from alertbot.sim.telegram import FakeTelegram
+from alertbot.sim.telegram import FakeTelegram, error_response
 from alertbot.state import StateDB
 from tests.ops_support import (
     GROUP_CHAT,
@@ -153,3 +154,21 @@ def test_long_rule_names_fit_the_button() -> None:
     assert mute_button.decode(data, {"other", rule}) == (rule, "005930")
     assert mute_button.decode(data, {"other"}) is None
     assert mute_button.decode(mute_button.encode("vi-a", "005930"), {"vi-a"}) == ("vi-a", "005930")
+
+
+async def test_polling_survives_a_failed_get_updates(
+    tmp_path: Path, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram
+) -> None:
+    failed: list[str] = []
+
+    def bad_gateway_once(method: str, _params: dict[str, object]) -> web.Response | None:
+        if method == "getUpdates" and not failed:
+            failed.append(method)
+            return error_response(502, "Bad Gateway")
+        return None
+
+    fake_telegram.failures.append(bad_gateway_once)
+    async with running_app(tmp_path, kiwoom_sim, fake_telegram):
+        await fake_telegram.updates.push_message(OWNER_CHAT, "/rules")
+        await fake_telegram.wait_for(lambda: "vi-a — vi\nvi-b — vi" in texts(fake_telegram))
+    assert failed == ["getUpdates"]

@@ -10,10 +10,11 @@ found the bot, a group it was added to — is ignored, counted and logged, never
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from telegram import Bot, CallbackQuery, Message, Update
 from telegram.error import Conflict, Forbidden, InvalidToken, TelegramError
@@ -25,6 +26,7 @@ from alertbot.ops.monitor import format_duration
 from alertbot.ops.mutes import ALL_SYMBOLS, MuteStore
 
 log = logging.getLogger("alertbot.ops.commands")
+T = TypeVar("T")
 
 HELP = (
     "/status — feeds, last event, outbox, rules\n"
@@ -69,32 +71,51 @@ class CommandBot:
 
     async def run(self) -> None:
         """Poll until cancelled; transient errors wait ``retry_delay``, a bad token stops."""
+        try:
+            if await self._call(self._initialize):
+                await self._poll()
+        finally:
+            await self.bot.shutdown()
+
+    async def _initialize(self) -> bool:
+        await self.bot.initialize()  # getMe: our @username, to tell our commands from others'
+        return True
+
+    async def _poll(self) -> None:
         offset: int | None = None
-        async with self.bot:
-            while True:
+        while True:
+            updates = await self._call(
+                functools.partial(
+                    self.bot.get_updates,
+                    offset=offset,
+                    timeout=int(self.poll_timeout),
+                    allowed_updates=["message", "callback_query"],
+                )
+            )
+            if updates is None:
+                return
+            for update in updates:
+                offset = update.update_id + 1
                 try:
-                    updates = await self.bot.get_updates(
-                        offset=offset,
-                        timeout=int(self.poll_timeout),
-                        allowed_updates=["message", "callback_query"],
-                    )
-                except (InvalidToken, Forbidden) as exc:
-                    log.error("telegram commands stopped: %s", exc.message)
-                    return
-                except Conflict:
-                    log.warning("telegram commands: another program polls this bot; retrying")
-                    await asyncio.sleep(self.retry_delay)
-                    continue
+                    await self.handle(update)
                 except TelegramError as exc:
-                    log.warning("telegram commands: getUpdates failed: %s", exc.message)
-                    await asyncio.sleep(self.retry_delay)
-                    continue
-                for update in updates:
-                    offset = update.update_id + 1
-                    try:
-                        await self.handle(update)
-                    except TelegramError as exc:
-                        log.warning("telegram commands: answer failed: %s", exc.message)
+                    log.warning("telegram commands: answer failed: %s", exc.message)
+                except Exception:  # one odd update must not end the commands
+                    log.exception("telegram commands: update %s failed", update.update_id)
+
+    async def _call(self, request: Callable[[], Awaitable[T]]) -> T | None:
+        """``request()`` until it succeeds; None when the token is refused (no use retrying)."""
+        while True:
+            try:
+                return await request()
+            except (InvalidToken, Forbidden) as exc:
+                log.error("telegram commands stopped: %s", exc.message)
+                return None
+            except Conflict:
+                log.warning("telegram commands: another program polls this bot's updates")
+            except TelegramError as exc:
+                log.warning("telegram commands: %s", exc.message)
+            await asyncio.sleep(self.retry_delay)
 
     async def handle(self, update: Update) -> None:
         if update.callback_query is not None:
