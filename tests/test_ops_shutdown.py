@@ -55,7 +55,7 @@ async def test_sigterm_unsubscribes_and_exits_zero(
     assert process.returncode == 0, log
     assert "Traceback" not in log
     (session,) = kiwoom_sim.sessions
+    await kiwoom_sim.wait_for(lambda: not session.registrations)  # the server reads on
     goodbye = [m for m in session.received if m.get("trnm") == "REMOVE"]
     assert goodbye and goodbye[0]["data"] == [{"item": [""], "type": ["1h"]}]
-    assert session.registrations == set()
     assert BOT_TOKEN not in log

@@ -93,7 +93,7 @@ async def test_a_rule_change_sends_exactly_the_difference(kiwoom_sim: KiwoomSimu
         feed.set_subscriptions(after)  # the same again: nothing to send
         await kiwoom_sim.ping()  # a round trip, so a wrong extra request would have arrived
         await kiwoom_sim.wait_for(lambda: session.pings_unanswered == 0)
-    change = session.received[seen:]
+        change = session.received[seen:]  # before stop says goodbye with REMOVE
     assert sorted(
         (m["trnm"], m["data"][0]["type"][0], tuple(m["data"][0]["item"]))
         for m in change
@@ -130,7 +130,10 @@ async def test_conditions_start_report_and_stop(kiwoom_sim: KiwoomSimulator) -> 
         fewer = Subscriptions(vi=True, conditions=frozenset({"52주 신고가"}))
         feed.set_subscriptions(fewer)
         await kiwoom_sim.wait_for(lambda: session.conditions == {"2"})
-    assert seqs(session, "CNSRCLR") == ["0"]
+        assert seqs(session, "CNSRCLR") == ["0"]
+    # stopping clears what is left and unregisters: a polite goodbye
+    await kiwoom_sim.wait_for(lambda: not session.registrations)  # the server reads on
+    assert seqs(session, "CNSRCLR") == ["0", "2"]
     assert len(session.requests("CNSRLST")) == 1
     hits = [(e.seq, e.condition, e.action, e.symbol) for e in recorder.events[2:]]  # type: ignore[attr-defined]
     assert hits == [
