@@ -11,7 +11,7 @@ import asyncio
 import logging
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from alertbot import __version__
@@ -26,6 +26,8 @@ from alertbot.events import Event, now_kst
 from alertbot.feeds.base import Backoff, Feed
 from alertbot.feeds.kiwoom.client import KiwoomFeed
 from alertbot.feeds.kiwoom.token import TokenIssuer, TokenSource
+from alertbot.feeds.ls.client import LsFeed
+from alertbot.feeds.ls.token import LsTokenIssuer
 from alertbot.ops.commands import TelegramChannel, command_bots
 from alertbot.ops.config import OpsConfig
 from alertbot.ops.http import OpsServer
@@ -50,10 +52,12 @@ def static_token(credentials: BrokerCredentials):  # type: ignore[no-untyped-def
     return get
 
 
-def kiwoom_token(credentials: BrokerCredentials) -> TokenSource | None:
+def broker_token(
+    credentials: BrokerCredentials, issuer: Callable[[str, str, str], TokenSource]
+) -> TokenSource | None:
     """App key and secret win over a ready token: the bot can renew what it issues itself."""
     if credentials.appkey is not None and credentials.secret is not None:
-        return TokenIssuer(
+        return issuer(
             credentials.api_url,
             credentials.appkey.get_secret_value(),
             credentials.secret.get_secret_value(),
@@ -191,12 +195,23 @@ class App:
     def _build_feeds(self) -> list[Feed]:
         feeds: list[Feed] = []
         kiwoom = self.settings.kiwoom
-        token = kiwoom_token(kiwoom)
+        token = broker_token(kiwoom, TokenIssuer)
         if token is not None:
             feeds.append(
                 KiwoomFeed(
                     kiwoom.ws_url,
                     token,
+                    on_event=self.on_event,
+                    on_notice=self.admin_notice,
+                    backoff=self.backoff,
+                )
+            )
+        ls_token = broker_token(self.settings.ls, LsTokenIssuer)
+        if ls_token is not None:
+            feeds.append(
+                LsFeed(
+                    self.settings.ls.ws_url,
+                    ls_token,
                     on_event=self.on_event,
                     on_notice=self.admin_notice,
                     backoff=self.backoff,

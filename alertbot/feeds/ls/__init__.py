@@ -1,0 +1,1 @@
+"""LS Securities OPEN API: token, WebSocket protocol and client."""

@@ -1,0 +1,381 @@
+"""An LS Securities server on 127.0.0.1: the token endpoint and the WebSocket, real wire format.
+
+Used by tests, benchmarks and ``alertbot demo``. The token endpoint takes the form fields of
+reference/ls/oauth-token.md, records them, and refuses wrong credentials. The WebSocket checks
+``header.token`` on every request, answers each with a header-only ``rsp_cd``/``rsp_msg`` frame
+(PROTOCOL_NOTES [field]) and pushes data frames only to sessions subscribed to that
+``tr_cd``/``tr_key``. Tests drive it with ``push`` and wait on what it saw with ``wait_for``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiohttp import web
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+SIM_APPKEY = "sim-ls-appkey"
+SIM_APPSECRET = "sim-ls-appsecret"
+SIM_TOKEN = "sim-ls-token"
+"""Accepted without being issued: stands in for ``LS_TOKEN``."""
+
+OK = ("00000", "정상 처리되었습니다.")
+TOKEN_INVALID = ("IGW00121", "유효하지 않은 토큰입니다.")
+BAD_REQUEST = ("IGW40001", "요청 형식이 올바르지 않습니다.")
+UNKNOWN_TR = ("IGW40002", "존재하지 않는 TR입니다.")
+MARKET_TRS = frozenset({"JIF", "NWS", "VI_", "S3_", "K3_", "AFR"})
+ACCOUNT_TRS = frozenset({"SC0", "SC1", "SC2", "SC3", "SC4"})
+ALL_STOCKS = "000000"
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One data frame's routing (``tr_cd``, ``tr_key``) and ``body``."""
+
+    tr_cd: str
+    tr_key: str
+    body: dict[str, Any]
+
+
+@dataclass(eq=False)
+class SimSession:
+    """One client connection as the server sees it."""
+
+    connection: ServerConnection
+    id: int
+    subscriptions: set[tuple[str, str]] = field(default_factory=set)
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    def wants(self, frame: Frame) -> bool:
+        if frame.tr_cd in ACCOUNT_TRS:
+            return (frame.tr_cd, "") in self.subscriptions
+        if frame.tr_cd == "VI_" and ("VI_", ALL_STOCKS) in self.subscriptions:
+            return True
+        return (frame.tr_cd, frame.tr_key) in self.subscriptions
+
+
+class LsSimulator:
+    """``async with LsSimulator() as sim:`` then use ``sim.api_url`` and ``sim.ws_url``."""
+
+    def __init__(
+        self,
+        *,
+        appkey: str = SIM_APPKEY,
+        appsecret: str = SIM_APPSECRET,
+        expires_in: int = 86400,
+        expires_field: str = "expires_in",
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.appkey, self.appsecret, self.host = appkey, appsecret, host
+        self.expires_in, self.expires_field = expires_in, expires_field
+        self.tokens: set[str] = {SIM_TOKEN}
+        self.token_requests: list[dict[str, str]] = []
+        """Every token request's form fields and content type, in arrival order."""
+        self.refuse: dict[tuple[str, str], tuple[str, str]] = {}
+        """Scripted refusals: (tr_cd, tr_key) → (rsp_cd, rsp_msg)."""
+        self.sessions: list[SimSession] = []
+        self._server: Server | None = None
+        self._runner: web.AppRunner | None = None
+        self._api_port = 0
+        self._ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> LsSimulator:
+        self._server = await serve(self._serve, self.host, 0)
+        app = web.Application()
+        app.router.add_post("/oauth2/token", self._token)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, 0)
+        await site.start()
+        self._api_port = self._runner.addresses[0][1]
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> LsSimulator:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def ws_url(self) -> str:
+        assert self._server is not None, "start() first"
+        return f"ws://{self.host}:{self._server.sockets[0].getsockname()[1]}/websocket"
+
+    @property
+    def api_url(self) -> str:
+        assert self._runner is not None, "start() first"
+        return f"http://{self.host}:{self._api_port}"
+
+    # ------------------------------------------------------------------ observation
+
+    @property
+    def live(self) -> list[SimSession]:
+        return [s for s in self.sessions if s.connection.state.name == "OPEN"]
+
+    def subscribed(self, tr_cd: str, tr_key: str) -> bool:
+        """Whether any open session is subscribed to this topic."""
+        return any((tr_cd, tr_key) in s.subscriptions for s in self.live)
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait until ``predicate()`` holds (checked whenever the server state changes)."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(predicate)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # ------------------------------------------------------------------ scripting
+
+    async def push(self, frame: Frame) -> int:
+        """Send a data frame to every session subscribed to it; returns how many got it."""
+        sent = 0
+        for session in self.live:
+            if session.wants(frame):
+                header = {"tr_cd": frame.tr_cd, "tr_key": frame.tr_key}
+                await self._send(session, {"header": header, "body": frame.body})
+                sent += 1
+        return sent
+
+    async def send_raw(self, frame: str | bytes) -> None:
+        """Send a frame exactly as given to every open session (malformed input tests)."""
+        for session in self.live:
+            with contextlib.suppress(ConnectionClosed):
+                await session.connection.send(frame)
+
+    async def drop(self) -> None:
+        """Close every connection abruptly, as a network fault or a gateway restart would."""
+        for session in list(self.live):
+            await session.connection.close(code=1011, reason="simulated drop")
+
+    # ------------------------------------------------------------------ token endpoint
+
+    async def _token(self, request: web.Request) -> web.Response:
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        self.token_requests.append({**form, "content-type": request.content_type})
+        await self._notify()
+        if request.content_type != "application/x-www-form-urlencoded":
+            return self._refusal(400, "IGW00100", "Content-Type이 올바르지 않습니다.")
+        if form.get("grant_type") != "client_credentials" or form.get("scope") != "oob":
+            return self._refusal(400, "IGW00101", "grant_type 또는 scope가 올바르지 않습니다.")
+        if form.get("appkey") != self.appkey:
+            return self._refusal(403, "IGW00103", "유효하지 않은 AppKey입니다.")
+        if form.get("appsecretkey") != self.appsecret:
+            return self._refusal(403, "IGW00105", "유효하지 않은 AppSecret입니다.")
+        token = f"sim-ls-issued-{len(self.token_requests)}"
+        self.tokens.add(token)
+        body = {
+            "access_token": token,
+            "scope": "oob",
+            "token_type": "Bearer",
+            self.expires_field: self.expires_in,
+        }
+        return web.json_response(body)
+
+    @staticmethod
+    def _refusal(status: int, code: str, message: str) -> web.Response:
+        return web.json_response({"rsp_cd": code, "rsp_msg": message}, status=status)
+
+    # ------------------------------------------------------------------ WebSocket
+
+    async def _send(self, session: SimSession, message: dict[str, Any]) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            await session.connection.send(orjson.dumps(message).decode())
+
+    async def _serve(self, connection: ServerConnection) -> None:
+        session = SimSession(connection, next(self._ids))
+        self.sessions.append(session)
+        await self._notify()
+        try:
+            async for frame in connection:
+                try:
+                    message = orjson.loads(frame)
+                except orjson.JSONDecodeError:
+                    message = None
+                if isinstance(message, dict):
+                    session.received.append(message)
+                await self._answer(session, message)
+                await self._notify()
+        except ConnectionClosed:
+            pass
+        finally:
+            await self._notify()
+
+    async def _answer(self, session: SimSession, message: Any) -> None:
+        header = message.get("header") if isinstance(message, dict) else None
+        body = message.get("body") if isinstance(message, dict) else None
+        if not isinstance(header, dict) or not isinstance(body, dict):
+            await self._ack(session, "", "", "", BAD_REQUEST)
+            return
+        tr_type, tr_cd = str(header.get("tr_type", "")), str(body.get("tr_cd", ""))
+        tr_key = str(body.get("tr_key", ""))
+        topic = (tr_cd, tr_key)
+        if header.get("token") not in self.tokens:
+            result = TOKEN_INVALID
+        elif (tr_type in ("3", "4") and tr_cd in MARKET_TRS) or (
+            tr_type in ("1", "2") and tr_cd in ACCOUNT_TRS
+        ):
+            result = self.refuse.get(topic, OK)
+        else:
+            result = UNKNOWN_TR
+        if result == OK:
+            if tr_type in ("1", "3"):
+                session.subscriptions.add(topic)
+            else:
+                session.subscriptions.discard(topic)
+        await self._ack(session, tr_type, tr_cd, tr_key, result)
+
+    async def _ack(
+        self, session: SimSession, tr_type: str, tr_cd: str, tr_key: str, result: tuple[str, str]
+    ) -> None:
+        code, text = result
+        header = {"tr_cd": tr_cd, "tr_key": tr_key, "tr_type": tr_type}
+        await self._send(session, {"header": {**header, "rsp_cd": code, "rsp_msg": text}})
+
+
+# ---------------------------------------------------------------------------- frame builders
+
+
+def jif(jangubun: str, jstatus: str) -> Frame:
+    """장운영정보, shaped like seed 000's example."""
+    return Frame("JIF", "0", {"jangubun": jangubun, "jstatus": jstatus})
+
+
+def news(
+    title: str,
+    *,
+    realkey: str,
+    codes: tuple[str, ...] = (),
+    date: str = "20230614",
+    hhmmss: str = "095217",
+    provider: str = "27",
+) -> Frame:
+    """실시간뉴스제목패킷: codes zero-padded to 12 characters each, as in seed 000."""
+    return Frame(
+        "NWS",
+        "NWS001",
+        {
+            "date": date,
+            "code": "".join(code.zfill(12) for code in codes),
+            "realkey": realkey,
+            "bodysize": "4841",
+            "time": hhmmss,
+            "id": provider,
+            "title": title,
+        },
+    )
+
+
+def vi(
+    symbol: str,
+    *,
+    gubun: str = "1",
+    trigger: int = 0,
+    static_ref: int = 0,
+    dynamic_ref: int = 0,
+    hhmmss: str = "090130",
+    exchname: str = "KRX",
+) -> Frame:
+    """VI발동해제 for the all-stocks key: gubun 0 released, 1 static, 2 dynamic, 3 both."""
+    return Frame(
+        "VI_",
+        ALL_STOCKS,
+        {
+            "vi_gubun": gubun,
+            "svi_recprice": str(static_ref),
+            "dvi_recprice": str(dynamic_ref),
+            "vi_trgprice": str(trigger),
+            "shcode": symbol,
+            "ref_shcode": symbol,
+            "time": hhmmss,
+            "exchname": exchname,
+        },
+    )
+
+
+def trade(
+    symbol: str,
+    price: int,
+    *,
+    change: int = 0,
+    rate: str = "0.00",
+    sign: str = "3",
+    volume: int = 1,
+    cum_volume: int = 1,
+    hhmmss: str = "090851",
+    buy: bool = True,
+    kosdaq: bool = False,
+) -> Frame:
+    """KOSPI체결 (S3_) or KOSDAQ체결 (K3_): unsigned numbers, direction in ``sign``."""
+    return Frame(
+        "K3_" if kosdaq else "S3_",
+        symbol,
+        {
+            "chetime": hhmmss,
+            "sign": sign,
+            "change": str(abs(change)),
+            "drate": rate.lstrip("+-"),
+            "price": str(price),
+            "cgubun": "+" if buy else "-",
+            "cvolume": str(volume),
+            "volume": str(cum_volume),
+            "shcode": symbol,
+            "exchname": "KRX",
+            "status": "00",
+        },
+    )
+
+
+def fill(
+    symbol: str,
+    name: str,
+    *,
+    order_no: str,
+    fill_no: str = "1",
+    qty: int = 1,
+    price: int = 0,
+    order_qty: int = 1,
+    unfilled: int = 0,
+    buy: bool = True,
+    code: str = "11",
+    hhmmss: str = "095636",
+    account: str = "20011132702",
+) -> Frame:
+    """주식주문체결 (SC1): the fields alertbot reads, named and shaped as the reference example."""
+    return Frame(
+        "SC1",
+        "",
+        {
+            "ordxctptncode": code,
+            "ordno": order_no,
+            "execno": fill_no,
+            "execqty": str(qty),
+            "execprc": str(price),
+            "unercqty": str(unfilled),
+            "ordqty": str(order_qty),
+            "exectime": f"{hhmmss}000",
+            "Isunm": name,
+            "shtnIsuno": f"A{symbol}",
+            "bnstp": "2" if buy else "1",
+            "accno": account,
+        },
+    )
