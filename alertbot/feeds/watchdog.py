@@ -64,7 +64,7 @@ class Watchdog:
             if not (expects() and self.hours.open_at(self.now())):
                 quiet_since = moment
             elif moment - quiet_since >= self.silence:
-                return f"no data for {moment - quiet_since:.0f}s during market hours"
+                return f"no data for {round(moment - quiet_since, 1):g}s during market hours"
 
     async def guard(
         self,

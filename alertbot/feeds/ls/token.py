@@ -33,17 +33,19 @@ CREDENTIAL_CODES = frozenset({"IGW00103", "IGW00105"})
 def renew_at(issued: datetime, lifetime: int, margin: timedelta = RENEW_MARGIN) -> datetime:
     """When a token issued at ``issued`` with ``lifetime`` seconds must be replaced.
 
-    ``margin`` ahead of the earlier of its lifetime and the next 07:00 KST. A token issued
-    within ``margin`` of 07:00 is used until 07:00 itself, so that renewing near the cutoff
-    does not turn into a loop of fresh tokens that are each already "due".
+    ``margin`` ahead of the end of its lifetime (a tenth of a short lifetime) and ``margin``
+    ahead of the next 07:00 KST. A token issued within ``margin`` of 07:00 is used until 07:00
+    itself, so renewing near the cutoff does not become a loop of tokens already "due".
     """
     local = issued.astimezone(KST)
     cutoff = datetime.combine(local.date(), DAILY_CUTOFF, KST)
     if cutoff <= local:
         cutoff += timedelta(days=1)
-    end = min(local + timedelta(seconds=lifetime), cutoff) if lifetime > 0 else cutoff
-    due = end - margin
-    return due if due > local else end
+    due = cutoff - margin if cutoff - margin > local else cutoff
+    if lifetime > 0:
+        life = timedelta(seconds=lifetime)
+        due = min(due, local + life - min(margin, life / 10))
+    return due
 
 
 class LsTokenIssuer:

@@ -1,0 +1,260 @@
+"""The LS client against the simulator over real sockets: subscribe, acks, reconnect, watchdog."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from alertbot.events import Event, MarketStatus, News, Tick, Vi
+from alertbot.feeds.base import Backoff
+from alertbot.feeds.ls.client import LsFeed
+from alertbot.feeds.ls.token import LsTokenIssuer
+from alertbot.feeds.watchdog import ALWAYS, Watchdog
+from alertbot.sim import ls as sim
+from alertbot.sim.ls import SIM_APPKEY, SIM_APPSECRET, SIM_TOKEN, LsSimulator
+from alertbot.subscriptions import Subscriptions
+
+EVERYTHING = Subscriptions(vi=True, ticks=frozenset({"005930"}), fills=True, market=True, news=True)
+TOPICS = {
+    ("JIF", "0"),
+    ("NWS", "NWS001"),
+    ("VI_", "000000"),
+    ("SC1", ""),
+    ("S3_", "005930"),
+    ("K3_", "005930"),
+}
+FAST = Backoff(initial=0.01, maximum=0.05, healthy_after=60)
+
+
+class Sink:
+    """What the feed hands the app, with a way to wait for it."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.notices: list[str] = []
+        self._changed = asyncio.Event()
+
+    def event(self, event: Event) -> None:
+        self.events.append(event)
+        self._changed.set()
+
+    def notice(self, text: str) -> None:
+        self.notices.append(text)
+        self._changed.set()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
+
+
+async def static(token: str = SIM_TOKEN) -> str:
+    return token
+
+
+@contextlib.asynccontextmanager
+async def running(
+    simulator: LsSimulator,
+    subscriptions: Subscriptions = EVERYTHING,
+    token: Any = static,
+    **kwargs: Any,
+) -> AsyncIterator[tuple[LsFeed, Sink, asyncio.Task[None]]]:
+    sink = Sink()
+    feed = LsFeed(
+        simulator.ws_url,
+        token,
+        on_event=sink.event,
+        on_notice=sink.notice,
+        backoff=FAST,
+        **kwargs,
+    )
+    feed.set_subscriptions(subscriptions)
+    task = asyncio.create_task(feed.run())
+    try:
+        yield feed, sink, task
+    finally:
+        await feed.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def all_subscribed(simulator: LsSimulator, topics: set[tuple[str, str]]) -> Callable[[], bool]:
+    return lambda: any(s.subscriptions == topics for s in simulator.live)
+
+
+async def test_subscribes_to_what_the_rules_need_and_reads_the_acks(ls_sim: LsSimulator) -> None:
+    async with running(ls_sim) as (feed, sink, _):
+        await ls_sim.wait_for(all_subscribed(ls_sim, TOPICS))
+        requests = ls_sim.live[0].received
+        assert {(r["body"]["tr_cd"], r["body"]["tr_key"]) for r in requests} == TOPICS
+        assert all(r["header"]["token"] == SIM_TOKEN for r in requests)
+        tr_types = {r["body"]["tr_cd"]: r["header"]["tr_type"] for r in requests}
+        assert tr_types == {"JIF": "3", "NWS": "3", "VI_": "3", "S3_": "3", "K3_": "3", "SC1": "1"}
+        await ls_sim.push(sim.jif("1", "64"))
+        await sink.wait_for(lambda: len(sink.events) == 1)
+        # The acks were sent before the data frame on the same connection.
+        assert feed.confirmed == TOPICS
+        assert feed.status.ready and feed.status.events == 1
+        (event,) = sink.events
+        assert isinstance(event, MarketStatus)
+        assert (event.market, event.category, event.label) == (
+            "kospi",
+            "sidecar",
+            "사이드카 매도 발동",
+        )
+
+
+async def test_every_kind_of_frame_becomes_its_event(ls_sim: LsSimulator) -> None:
+    async with running(ls_sim) as (_, sink, _):
+        await ls_sim.wait_for(all_subscribed(ls_sim, TOPICS))
+        frames = [
+            sim.jif("1", "61"),
+            sim.news("삼성전자, 2차전지 투자", realkey="k1", codes=("005930",)),
+            sim.vi("000660", trigger=201500, static_ref=183200),
+            sim.trade("005930", 78400, change=1200, rate="1.55", sign="2"),
+            sim.trade("005930", 78300, change=100, sign="5", kosdaq=True),
+            sim.fill("005930", "삼성전자", order_no="1234", qty=10, price=78400),
+        ]
+        for frame in frames:
+            assert await ls_sim.push(frame) == 1
+        await sink.wait_for(lambda: len(sink.events) == len(frames))
+    kinds = [type(e).__name__ for e in sink.events]
+    assert kinds == ["MarketStatus", "News", "Vi", "Tick", "Tick", "Fill"]
+    vi = sink.events[2]
+    assert isinstance(vi, Vi) and (vi.symbol, vi.vi_price, vi.rate) == ("000660", 201500, 9.99)
+    down = sink.events[4]
+    assert isinstance(down, Tick) and down.change == -100
+    assert sink.events[0].fields()["label"] == "서킷브레이크 1단계 발동"
+
+
+async def test_subscription_changes_send_only_the_difference(ls_sim: LsSimulator) -> None:
+    async with running(ls_sim, Subscriptions(vi=True, market=True)) as (feed, _, _):
+        await ls_sim.wait_for(all_subscribed(ls_sim, {("VI_", "000000"), ("JIF", "0")}))
+        session = ls_sim.live[0]
+        before = len(session.received)
+        feed.set_subscriptions(Subscriptions(market=True, news=True))
+        await ls_sim.wait_for(all_subscribed(ls_sim, {("JIF", "0"), ("NWS", "NWS001")}))
+        changes = [
+            (r["header"]["tr_type"], r["body"]["tr_cd"], r["body"]["tr_key"])
+            for r in session.received[before:]
+        ]
+        assert sorted(changes) == [("3", "NWS", "NWS001"), ("4", "VI_", "000000")]
+        await ls_sim.wait_for(lambda: len(session.received) == before + 2)
+        assert len(ls_sim.sessions) == 1
+
+
+async def test_reconnects_and_subscribes_everything_again(ls_sim: LsSimulator) -> None:
+    async with running(ls_sim) as (feed, sink, _):
+        await ls_sim.wait_for(all_subscribed(ls_sim, TOPICS))
+        await ls_sim.drop()
+        await ls_sim.wait_for(lambda: len(ls_sim.sessions) == 2)
+        await ls_sim.wait_for(all_subscribed(ls_sim, TOPICS))
+        assert ls_sim.sessions[1].subscriptions == TOPICS
+        await ls_sim.push(sim.news("헤드라인", realkey="after-reconnect"))
+        await sink.wait_for(lambda: len(sink.events) == 1)
+        assert feed.status.reconnects >= 1 and feed.status.connects == 2
+        assert isinstance(sink.events[0], News)
+
+
+async def test_a_refused_subscription_is_a_notice_not_a_crash(ls_sim: LsSimulator) -> None:
+    ls_sim.refuse[("NWS", "NWS001")] = ("IGW40010", "뉴스 조회 권한이 없습니다.")
+    async with running(ls_sim, Subscriptions(market=True, news=True)) as (feed, sink, _):
+        await sink.wait_for(lambda: bool(sink.notices))
+        assert "NWS" in sink.notices[0] and "IGW40010" in sink.notices[0]
+        await ls_sim.push(sim.jif("2", "66"))
+        await sink.wait_for(lambda: len(sink.events) == 1)
+        assert feed.confirmed == {("JIF", "0")} and feed.status.ready
+        assert len(ls_sim.sessions) == 1
+
+
+async def test_a_refused_ready_token_stops_the_feed(ls_sim: LsSimulator) -> None:
+    secret = "not-a-valid-token-xyz"
+
+    async def bad() -> str:
+        return secret
+
+    async with running(ls_sim, token=bad) as (feed, sink, task):
+        async with asyncio.timeout(5):
+            await task
+        assert "refused the access token" in feed.status.stopped
+        assert sink.notices and secret not in " ".join(sink.notices)
+        assert not feed.status.ready
+
+
+async def test_a_refused_issued_token_is_replaced(ls_sim: LsSimulator) -> None:
+    source = LsTokenIssuer(ls_sim.api_url, SIM_APPKEY, SIM_APPSECRET)
+    stale = await source()
+    ls_sim.tokens.discard(stale)  # the server forgot it, as after 07:00
+    async with running(ls_sim, Subscriptions(market=True), token=source) as (feed, _, _):
+        await ls_sim.wait_for(all_subscribed(ls_sim, {("JIF", "0")}))
+        assert len(ls_sim.token_requests) == 2
+        assert feed.status.stopped == ""
+        last = ls_sim.live[-1].received[-1]
+        assert last["header"]["token"] != stale
+
+
+async def test_unreadable_frames_are_counted_logged_without_token_and_skipped(
+    ls_sim: LsSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, "alertbot.feeds.ls")
+    async with running(ls_sim, Subscriptions(market=True)) as (feed, sink, _):
+        await ls_sim.wait_for(all_subscribed(ls_sim, {("JIF", "0")}))
+        await ls_sim.send_raw(f"garbage {SIM_TOKEN} " + "x" * 500)
+        await ls_sim.send_raw('{"header":{"tr_cd":"JIF","tr_key":"0"},"body":{"jangubun":""}}')
+        await ls_sim.send_raw(b"\xff\xfe")
+        await ls_sim.push(sim.jif("1", "21"))
+        await sink.wait_for(lambda: len(sink.events) == 1)
+        assert feed.status.unparsed == 3 and feed.status.ready
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "unreadable frame" in logged and SIM_TOKEN not in logged
+    assert max(len(r.getMessage()) for r in caplog.records) < 400
+
+
+async def test_a_repeated_market_status_is_one_change(ls_sim: LsSimulator) -> None:
+    async with running(ls_sim, Subscriptions(market=True)) as (_, sink, _):
+        await ls_sim.wait_for(all_subscribed(ls_sim, {("JIF", "0")}))
+        for frame in (sim.jif("1", "64"), sim.jif("1", "64"), sim.jif("2", "64")):
+            await ls_sim.push(frame)
+        await sink.wait_for(lambda: len(sink.events) == 2)
+        await ls_sim.drop()
+        await ls_sim.wait_for(lambda: len(ls_sim.live) == 1 and len(ls_sim.sessions) == 2)
+        await ls_sim.wait_for(all_subscribed(ls_sim, {("JIF", "0")}))
+        await ls_sim.push(sim.jif("1", "64"))  # the server repeating the state after reconnect
+        await ls_sim.push(sim.jif("1", "65"))
+        await sink.wait_for(lambda: len(sink.events) == 3)
+    assert [(e.market_code, e.status_code) for e in sink.events] == [  # type: ignore[attr-defined]
+        ("1", "64"),
+        ("2", "64"),
+        ("1", "65"),
+    ]
+
+
+async def test_the_watchdog_reconnects_a_silent_feed(
+    ls_sim: LsSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, "alertbot.feeds")
+    watchdog = Watchdog(silence=0.2, hours=ALWAYS)
+    ticks = Subscriptions(ticks=frozenset({"005930"}))
+    topics = {("S3_", "005930"), ("K3_", "005930")}
+    async with running(ls_sim, ticks, watchdog=watchdog) as (feed, sink, _):
+        await ls_sim.wait_for(all_subscribed(ls_sim, topics))
+        await ls_sim.push(sim.trade("005930", 78400))
+        await sink.wait_for(lambda: len(sink.events) == 1)
+        # Nothing more is sent: the feed must give up on this connection and subscribe again.
+        await ls_sim.wait_for(lambda: len(ls_sim.sessions) >= 2)
+        await ls_sim.wait_for(all_subscribed(ls_sim, topics))
+        assert feed.status.reconnects >= 1
+    assert "no data for" in caplog.text and "during market hours" in caplog.text
+
+
+async def test_the_watchdog_leaves_a_quiet_feed_alone_when_no_traffic_is_expected() -> None:
+    watchdog = Watchdog(silence=0.05, hours=ALWAYS)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.3):
+            await watchdog.wait_silent(lambda: None, lambda: False)
