@@ -11,7 +11,10 @@ import os
 from pathlib import Path
 
 from alertbot.app import App
+from alertbot.events import now_kst
+from alertbot.feeds.ls import protocol as ls_protocol
 from alertbot.settings import Settings
+from alertbot.sim import ls as ls_sim
 from alertbot.sim.kiwoom import (
     SIM_TOKEN,
     KiwoomSimulator,
@@ -42,6 +45,29 @@ SCRIPT = [
 CONDITION_MATCHES = {"0": ["005930", "000660"]}
 """What "급등주" matches when the demo starts it: reported once, as a snapshot."""
 
+TODAY = now_kst().strftime("%Y%m%d")
+LS_SCRIPT = [
+    ls_sim.jif("1", "21"),  # 코스피 장 시작
+    ls_sim.news(
+        "반도체 수출 3개월 연속 증가",
+        realkey=f"{TODAY}0915000001",
+        codes=("005930",),
+        date=TODAY,
+        hhmmss="091500",
+    ),
+    ls_sim.jif("1", "64"),  # 코스피 사이드카 매도 발동
+    ls_sim.news(
+        "STX, ‘2차전지 핵심’ 수산화리튬 사업 박차…中 영정리튬과 MOU",
+        realkey=f"{TODAY}0952172704000165",
+        codes=("011810",),
+        date=TODAY,
+        hhmmss="095217",
+    ),
+    ls_sim.jif("2", "61"),  # 코스닥 서킷브레이크 1단계 발동
+    ls_sim.jif("2", "62"),  # 코스닥 서킷브레이크 1단계 해제
+]
+"""The LS side of the day: market halts and headlines (rules decide which become alerts)."""
+
 
 class _PlaceholderEnv(dict[str, str]):
     """The real environment, with a harmless stand-in for any ``${VAR}`` it lacks.
@@ -57,11 +83,18 @@ class _PlaceholderEnv(dict[str, str]):
 
 
 async def run_demo(rules: Path) -> None:
-    async with KiwoomSimulator(matches=CONDITION_MATCHES) as simulator:
+    async with (
+        KiwoomSimulator(matches=CONDITION_MATCHES) as simulator,
+        ls_sim.LsSimulator() as ls,
+    ):
         settings = Settings.from_env(
             {
                 "KIWOOM_TOKEN": SIM_TOKEN,
                 "KIWOOM_WS_URL": simulator.url,
+                "LS_APPKEY": ls_sim.SIM_APPKEY,
+                "LS_APPSECRET": ls_sim.SIM_APPSECRET,
+                "LS_API_URL": ls.api_url,
+                "LS_WS_URL": ls.ws_url,
                 "ALERTBOT_RULES": str(rules),
             }
         )
@@ -71,11 +104,15 @@ async def run_demo(rules: Path) -> None:
             assert app.engine is not None
             wanted = app.engine.subscriptions()
             await simulator.wait_for(lambda: simulator.covers(wanted))
+            ls_topics = ls_protocol.wanted(wanted)
+            await ls.wait_for(lambda: any(s.subscriptions >= ls_topics for s in ls.live))
             # Only what the shipped rules registered is sent; each condition's first answer
             # (its current matches) is an event too.
             expected = sum(session.snapshots for session in simulator.live)
             for entry in SCRIPT:
                 expected += await simulator.push([entry])
+            for frame in LS_SCRIPT:
+                expected += await ls.push(frame)
             await app.wait_events(expected)
         finally:
             await app.stop()
