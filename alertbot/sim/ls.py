@@ -9,17 +9,15 @@ reference/ls/oauth-token.md, records them, and refuses wrong credentials. The We
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from aiohttp import web
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+
+from alertbot.sim.base import Session, WebSocketSimulator
 
 SIM_APPKEY = "sim-ls-appkey"
 SIM_APPSECRET = "sim-ls-appsecret"
@@ -45,13 +43,10 @@ class Frame:
 
 
 @dataclass(eq=False)
-class SimSession:
-    """One client connection as the server sees it."""
+class SimSession(Session):
+    """A connection and the topics it subscribed to."""
 
-    connection: ServerConnection
-    id: int
     subscriptions: set[tuple[str, str]] = field(default_factory=set)
-    received: list[dict[str, Any]] = field(default_factory=list)
 
     def wants(self, frame: Frame) -> bool:
         if frame.tr_cd in ACCOUNT_TRS:
@@ -61,8 +56,10 @@ class SimSession:
         return (frame.tr_cd, frame.tr_key) in self.subscriptions
 
 
-class LsSimulator:
+class LsSimulator(WebSocketSimulator[SimSession]):
     """``async with LsSimulator() as sim:`` then use ``sim.api_url`` and ``sim.ws_url``."""
+
+    path = "/websocket"
 
     def __init__(
         self,
@@ -73,52 +70,38 @@ class LsSimulator:
         expires_field: str = "expires_in",
         host: str = "127.0.0.1",
     ) -> None:
-        self.appkey, self.appsecret, self.host = appkey, appsecret, host
+        super().__init__(host)
+        self.appkey, self.appsecret = appkey, appsecret
         self.expires_in, self.expires_field = expires_in, expires_field
         self.tokens: set[str] = {SIM_TOKEN}
         self.token_requests: list[dict[str, str]] = []
         """Every token request's form fields and content type, in arrival order."""
         self.refuse: dict[tuple[str, str], tuple[str, str]] = {}
         """Scripted refusals: (tr_cd, tr_key) → (rsp_cd, rsp_msg)."""
-        self.sessions: list[SimSession] = []
-        self._server: Server | None = None
         self._runner: web.AppRunner | None = None
         self._api_port = 0
-        self._ids = itertools.count(1)
-        self._changed = asyncio.Condition()
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> LsSimulator:
-        self._server = await serve(self._serve, self.host, 0)
+        await super().start()
         app = web.Application()
         app.router.add_post("/oauth2/token", self._token)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
-        await site.start()
+        await web.TCPSite(self._runner, self.host, 0).start()
         self._api_port = self._runner.addresses[0][1]
         return self
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        await super().stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> LsSimulator:
-        return await self.start()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
     @property
     def ws_url(self) -> str:
-        assert self._server is not None, "start() first"
-        return f"ws://{self.host}:{self._server.sockets[0].getsockname()[1]}/websocket"
+        return self.url
 
     @property
     def api_url(self) -> str:
@@ -129,20 +112,11 @@ class LsSimulator:
 
     @property
     def live(self) -> list[SimSession]:
-        return [s for s in self.sessions if s.connection.state.name == "OPEN"]
+        return [s for s in self.sessions if s.open]
 
     def subscribed(self, tr_cd: str, tr_key: str) -> bool:
         """Whether any open session is subscribed to this topic."""
         return any((tr_cd, tr_key) in s.subscriptions for s in self.live)
-
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        """Wait until ``predicate()`` holds (checked whenever the server state changes)."""
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(predicate)
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
 
     # ------------------------------------------------------------------ scripting
 
@@ -152,7 +126,7 @@ class LsSimulator:
         for session in self.live:
             if session.wants(frame):
                 header = {"tr_cd": frame.tr_cd, "tr_key": frame.tr_key}
-                await self._send(session, {"header": header, "body": frame.body})
+                await self.send(session, {"header": header, "body": frame.body})
                 sent += 1
         return sent
 
@@ -162,17 +136,12 @@ class LsSimulator:
             with contextlib.suppress(ConnectionClosed):
                 await session.connection.send(frame)
 
-    async def drop(self) -> None:
-        """Close every connection abruptly, as a network fault or a gateway restart would."""
-        for session in list(self.live):
-            await session.connection.close(code=1011, reason="simulated drop")
-
     # ------------------------------------------------------------------ token endpoint
 
     async def _token(self, request: web.Request) -> web.Response:
         form = {k: str(v) for k, v in (await request.post()).items()}
         self.token_requests.append({**form, "content-type": request.content_type})
-        await self._notify()
+        await self.notify()
         if request.content_type != "application/x-www-form-urlencoded":
             return self._refusal(400, "IGW00100", "Content-Type이 올바르지 않습니다.")
         if form.get("grant_type") != "client_credentials" or form.get("scope") != "oob":
@@ -197,30 +166,10 @@ class LsSimulator:
 
     # ------------------------------------------------------------------ WebSocket
 
-    async def _send(self, session: SimSession, message: dict[str, Any]) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            await session.connection.send(orjson.dumps(message).decode())
+    def new_session(self, connection: ServerConnection, id: int) -> SimSession:
+        return SimSession(connection, id)
 
-    async def _serve(self, connection: ServerConnection) -> None:
-        session = SimSession(connection, next(self._ids))
-        self.sessions.append(session)
-        await self._notify()
-        try:
-            async for frame in connection:
-                try:
-                    message = orjson.loads(frame)
-                except orjson.JSONDecodeError:
-                    message = None
-                if isinstance(message, dict):
-                    session.received.append(message)
-                await self._answer(session, message)
-                await self._notify()
-        except ConnectionClosed:
-            pass
-        finally:
-            await self._notify()
-
-    async def _answer(self, session: SimSession, message: Any) -> None:
+    async def answer(self, session: SimSession, message: Any) -> None:
         header = message.get("header") if isinstance(message, dict) else None
         body = message.get("body") if isinstance(message, dict) else None
         if not isinstance(header, dict) or not isinstance(body, dict):
@@ -249,7 +198,7 @@ class LsSimulator:
     ) -> None:
         code, text = result
         header = {"tr_cd": tr_cd, "tr_key": tr_key, "tr_type": tr_type}
-        await self._send(session, {"header": {**header, "rsp_cd": code, "rsp_msg": text}})
+        await self.send(session, {"header": {**header, "rsp_cd": code, "rsp_msg": text}})
 
 
 # ---------------------------------------------------------------------------- frame builders

@@ -9,7 +9,19 @@ import orjson
 import pytest
 
 from alertbot.sim.ls import LsSimulator
+from alertbot.subscriptions import Subscriptions
 from tests.conftest import golden
+
+EVERYTHING = Subscriptions(vi=True, ticks=frozenset({"005930"}), fills=True, market=True, news=True)
+EVERYTHING_TOPICS = {
+    ("JIF", "0"),
+    ("NWS", "NWS001"),
+    ("VI_", "000000"),
+    ("SC1", ""),
+    ("S3_", "005930"),
+    ("K3_", "005930"),
+}
+"""Every subscription kind the LS feed serves, and the (tr_cd, tr_key) topics they become."""
 
 
 def golden_ls(name: str) -> Any:

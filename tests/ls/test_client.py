@@ -18,16 +18,9 @@ from alertbot.feeds.watchdog import ALWAYS, Watchdog
 from alertbot.sim import ls as sim
 from alertbot.sim.ls import SIM_APPKEY, SIM_APPSECRET, SIM_TOKEN, LsSimulator
 from alertbot.subscriptions import Subscriptions
+from tests.ls.conftest import EVERYTHING, EVERYTHING_TOPICS
 
-EVERYTHING = Subscriptions(vi=True, ticks=frozenset({"005930"}), fills=True, market=True, news=True)
-TOPICS = {
-    ("JIF", "0"),
-    ("NWS", "NWS001"),
-    ("VI_", "000000"),
-    ("SC1", ""),
-    ("S3_", "005930"),
-    ("K3_", "005930"),
-}
+TOPICS = EVERYTHING_TOPICS
 FAST = Backoff(initial=0.01, maximum=0.05, healthy_after=60)
 
 

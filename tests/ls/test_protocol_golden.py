@@ -12,7 +12,7 @@ from alertbot.feeds.kiwoom import protocol as kiwoom
 from alertbot.feeds.ls import protocol
 from alertbot.subscriptions import Subscriptions
 from tests.conftest import golden
-from tests.ls.conftest import golden_ls
+from tests.ls.conftest import EVERYTHING, EVERYTHING_TOPICS, golden_ls
 
 RECEIVED = datetime(2023, 6, 14, 10, 0, 0, tzinfo=KST)
 
@@ -76,37 +76,33 @@ def test_nws_example() -> None:
     assert message.event.key == "news:202306140952172704000165"
 
 
-def test_s3_example() -> None:
-    """reference KOSPI체결 (S3_): sign 2 (up) keeps change and rate positive."""
-    message = parse_golden("s3_response.json")
+@pytest.mark.parametrize(
+    ("name", "hhmmss", "symbol", "numbers"),
+    [
+        ("s3_response.json", (9, 8, 51), "005930", (55550, 1050, 1.93, 1, 10887)),
+        ("k3_response.json", (10, 49, 4), "122870", (81700, 18700, 29.68, 3, 189353)),
+    ],
+)
+def test_trade_examples(
+    name: str,
+    hhmmss: tuple[int, int, int],
+    symbol: str,
+    numbers: tuple[int, int, float, int, int],
+) -> None:
+    """reference S3_ (KOSPI) and K3_ (KOSDAQ) examples: sign 2 (up) keeps the numbers positive."""
+    message = parse_golden(name)
     assert isinstance(message, protocol.Data)
+    price, change, rate, volume, cum_volume = numbers
     assert message.event == Tick(
         source="ls",
-        time=datetime(2023, 6, 14, 9, 8, 51, tzinfo=KST),
-        symbol="005930",
-        price=55550,
-        change=1050,
-        rate=1.93,
-        volume=1,
+        time=datetime(2023, 6, 14, *hhmmss, tzinfo=KST),
+        symbol=symbol,
+        price=price,
+        change=change,
+        rate=rate,
+        volume=volume,
         side="buy",
-        cum_volume=10887,
-        venue="KRX",
-    )
-
-
-def test_k3_example() -> None:
-    message = parse_golden("k3_response.json")
-    assert isinstance(message, protocol.Data)
-    assert message.event == Tick(
-        source="ls",
-        time=datetime(2023, 6, 14, 10, 49, 4, tzinfo=KST),
-        symbol="122870",
-        price=81700,
-        change=18700,
-        rate=29.68,
-        volume=3,
-        side="buy",
-        cum_volume=189353,
+        cum_volume=cum_volume,
         venue="KRX",
     )
 
@@ -275,14 +271,6 @@ def test_news_codes(code: str, symbols: tuple[str, ...]) -> None:
 
 
 def test_subscriptions_become_topics() -> None:
-    assert protocol.wanted(
-        Subscriptions(vi=True, ticks=frozenset({"005930"}), fills=True, market=True, news=True)
-    ) == {
-        ("JIF", "0"),
-        ("NWS", "NWS001"),
-        ("VI_", "000000"),
-        ("SC1", ""),
-        ("S3_", "005930"),
-        ("K3_", "005930"),
-    }
+    """Every kind the rules can need, and both trade TRs for a code of unknown market."""
+    assert protocol.wanted(EVERYTHING) == EVERYTHING_TOPICS
     assert protocol.wanted(Subscriptions()) == set()
