@@ -66,23 +66,29 @@ def start_app(
     return start
 
 
+@pytest.mark.parametrize("login", ["appkey", "token"])
 async def test_vi_from_ls_reaches_telegram(
-    tmp_path: Path, ls_sim: LsSimulator, fake_telegram: FakeTelegram, start_app
+    tmp_path: Path, ls_sim: LsSimulator, fake_telegram: FakeTelegram, start_app, login: str
 ) -> None:
+    """With LS_APPKEY/LS_APPSECRET the app issues its token; LS_TOKEN is used as given."""
     rules = """
 rules:
   - name: vi-watch
     event: vi
     symbols: ["005930"]
 """
-    async with start_app(rules, ls_env(ls_sim, tmp_path)):
+    env = ls_env(ls_sim, tmp_path)
+    if login == "token":
+        del env["LS_APPKEY"], env["LS_APPSECRET"]
+        env["LS_TOKEN"] = sim.SIM_TOKEN
+    async with start_app(rules, env):
         await ls_sim.wait_for(lambda: ls_sim.subscribed("VI_", "000000"))
         await ls_sim.push(sim.vi("000660", trigger=201500, static_ref=183200))  # not watched
         await ls_sim.push(
             sim.vi("005930", trigger=78400, static_ref=71280, hhmmss="090512", gubun="1")
         )
         await fake_telegram.wait_for(lambda: len(fake_telegram.messages) >= 1)
-    assert len(ls_sim.token_requests) == 1
+    assert len(ls_sim.token_requests) == (1 if login == "appkey" else 0)
     (message,) = fake_telegram.messages
     assert "005930" in message.text and "78,400" in message.text
     assert "발동" in message.text and "+9.99%" in message.text
