@@ -1,12 +1,18 @@
-"""Shared fixtures: simulators and fakes on loopback, and the vendors' golden frames."""
+"""Shared fixtures: simulators and fakes on loopback, the vendors' golden frames, and what
+every feed test needs (a recorder to wait on, a settable clock, a running supervisor)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from alertbot.events import KST, Event
+from alertbot.feeds.base import Backoff, Feed
 from alertbot.sim.kiwoom import KiwoomSimulator
 from alertbot.sim.telegram import FakeTelegram
 
@@ -28,3 +34,68 @@ async def kiwoom_sim() -> AsyncIterator[KiwoomSimulator]:
 async def fake_telegram() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as fake:
         yield fake
+
+
+FAST = Backoff(initial=0.01, maximum=0.05)
+"""Reconnect at once in tests; production keeps its own defaults."""
+
+
+class Recorder:
+    """Collects a feed's events and admin notices; tests wait on it, never sleep."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.notices: list[str] = []
+        self._changed = asyncio.Event()
+
+    def event(self, event: Event) -> None:
+        self.events.append(event)
+        self._changed.set()
+
+    def notice(self, text: str) -> None:
+        self.notices.append(text)
+        self._changed.set()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
+
+
+class FakeClock:
+    """A KST clock that moves only when told to."""
+
+    def __init__(self, start: datetime = datetime(2025, 3, 4, 9, 0, tzinfo=KST)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+def static(token: str) -> Callable[[], Awaitable[str]]:
+    """A token source for a ready token."""
+
+    async def get() -> str:
+        return token
+
+    return get
+
+
+@asynccontextmanager
+async def running(feed: Feed) -> AsyncIterator[asyncio.Task[None]]:
+    """Run the feed's supervisor for the block; stop it (bounded) afterwards."""
+    task = asyncio.create_task(feed.run())
+    try:
+        yield task
+    finally:
+        await feed.stop()
+        try:
+            async with asyncio.timeout(5):
+                await task
+        except TimeoutError:
+            task.cancel()
+            raise

@@ -1,7 +1,9 @@
-"""What every broker WebSocket simulator shares: the server's lifecycle, its sessions, and
-``wait_for`` so tests wait on server state instead of sleeping.
+"""What every broker simulator shares: the WebSocket server and its sessions, the REST side
+(the token endpoint) on its own port, and ``wait_for`` so tests wait on server state instead
+of sleeping.
 
-A simulator subclasses ``WebSocketSimulator`` and answers each decoded request in ``answer``.
+A simulator subclasses ``WebSocketSimulator``, answers each decoded request in ``answer`` and
+lists its REST routes in ``http_routes``.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ import asyncio
 import contextlib
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Self, TypeVar
 
 import orjson
+from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -34,6 +37,7 @@ class Session:
 
 
 SessionT = TypeVar("SessionT", bound=Session)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class WebSocketSimulator(ABC, Generic[SessionT]):
@@ -46,6 +50,8 @@ class WebSocketSimulator(ABC, Generic[SessionT]):
         self.ping_interval = ping_interval
         self.sessions: list[SessionT] = []
         self._server: Server | None = None
+        self._http: web.AppRunner | None = None
+        self._api_port = 0
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
 
@@ -56,8 +62,21 @@ class WebSocketSimulator(ABC, Generic[SessionT]):
     async def answer(self, session: SessionT, message: Any) -> None:
         """Answer one request; ``message`` is the decoded JSON, or None when it was not JSON."""
 
+    def http_routes(self) -> list[tuple[str, str, Handler]]:
+        """(method, path, handler) served at ``api_url``; none by default."""
+        return []
+
     async def start(self) -> Self:
         self._server = await serve(self._serve, self.host, 0, ping_interval=self.ping_interval)
+        routes = self.http_routes()
+        if routes:
+            app = web.Application()
+            for method, path, handler in routes:
+                app.router.add_route(method, path, handler)
+            self._http = web.AppRunner(app, access_log=None)
+            await self._http.setup()
+            await web.TCPSite(self._http, self.host, 0).start()
+            self._api_port = self._http.addresses[0][1]
         return self
 
     async def stop(self) -> None:
@@ -65,6 +84,9 @@ class WebSocketSimulator(ABC, Generic[SessionT]):
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        if self._http is not None:
+            await self._http.cleanup()
+            self._http = None
 
     async def __aenter__(self) -> Self:
         return await self.start()
@@ -80,6 +102,12 @@ class WebSocketSimulator(ABC, Generic[SessionT]):
     @property
     def url(self) -> str:
         return f"ws://{self.host}:{self.port}{self.path}"
+
+    @property
+    def api_url(self) -> str:
+        """The REST base the broker's ``*_API_URL`` points at."""
+        assert self._http is not None, "start() first, with http_routes"
+        return f"http://{self.host}:{self._api_port}"
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         """Wait until ``predicate()`` holds (checked whenever the server state changes)."""

@@ -10,9 +10,6 @@ a session registered, SYSTEM R10001 when the same app key logs in elsewhere. Tes
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,10 +17,10 @@ from typing import Any
 
 import orjson
 from aiohttp import web
-from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
+from websockets.asyncio.server import ServerConnection
 
 from alertbot.events import now_kst
+from alertbot.sim.base import Handler, Session, WebSocketSimulator
 from alertbot.subscriptions import Subscriptions
 
 SIM_TOKEN = "sim-kiwoom-token"
@@ -36,11 +33,9 @@ MAX_ITEMS_PER_REG = 100
 
 
 @dataclass(eq=False)
-class SimSession:
+class SimSession(Session):
     """One client connection as the server sees it."""
 
-    connection: ServerConnection
-    id: int
     logged_in: bool = False
     token: str = ""
     registrations: set[tuple[str, str]] = field(default_factory=set)
@@ -50,12 +45,7 @@ class SimSession:
     """seqs of the realtime condition searches running on this connection."""
     snapshots: int = 0
     """CNSRREQ answers sent with current matches."""
-    received: list[dict[str, Any]] = field(default_factory=list)
     pings_unanswered: int = 0
-
-    @property
-    def open(self) -> bool:
-        return self.connection.state.name == "OPEN"
 
     def wants(self, entry: Mapping[str, Any]) -> bool:
         """Would the real server send this REAL entry to this session?"""
@@ -68,7 +58,7 @@ class SimSession:
         return [message for message in self.received if message.get("trnm") == trnm]
 
 
-class KiwoomSimulator:
+class KiwoomSimulator(WebSocketSimulator[SimSession]):
     """``async with KiwoomSimulator() as sim:`` then point the client at ``sim.url``/``api_url``.
 
     Scripting knobs (set them any time): ``refuse_logins`` (refuse the next N LOGINs with 8005),
@@ -89,9 +79,9 @@ class KiwoomSimulator:
         token_lifetime: timedelta = timedelta(hours=24),
         clock: Callable[[], datetime] = now_kst,
     ) -> None:
+        super().__init__(host, ping_interval=None)  # the server's own PING is the heartbeat
         self.tokens: dict[str, datetime | None] = dict.fromkeys(tokens)
         """Accepted tokens → expiry (``None``: never)."""
-        self.host = host
         self.appkey = appkey
         self.secretkey = secretkey
         self.conditions = dict(conditions)
@@ -105,54 +95,12 @@ class KiwoomSimulator:
         """Answer the next N token requests with HTTP 503, as an overloaded gateway would."""
         self.token_requests: list[dict[str, Any]] = []
         self.issued: list[str] = []
-        self.sessions: list[SimSession] = []
-        self._server: Server | None = None
-        self._http: web.AppRunner | None = None
-        self._api_port = 0
-        self._ids = itertools.count(1)
-        self._changed = asyncio.Condition()
 
-    # ------------------------------------------------------------------ lifecycle
+    path = "/api/dostk/websocket"
 
-    async def start(self) -> KiwoomSimulator:
-        self._server = await serve(self._serve, self.host, 0, ping_interval=None)
-        app = web.Application()
-        app.router.add_post("/oauth2/token", self._issue_token)
-        self._http = web.AppRunner(app, access_log=None)
-        await self._http.setup()
-        site = web.TCPSite(self._http, self.host, 0)
-        await site.start()
-        self._api_port = self._http.addresses[0][1]
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-        if self._http is not None:
-            await self._http.cleanup()
-            self._http = None
-
-    async def __aenter__(self) -> KiwoomSimulator:
-        return await self.start()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None, "start() first"
-        return self._server.sockets[0].getsockname()[1]
-
-    @property
-    def url(self) -> str:
-        return f"ws://{self.host}:{self.port}/api/dostk/websocket"
-
-    @property
-    def api_url(self) -> str:
-        """The REST base (``KIWOOM_API_URL``): ``POST {api_url}/oauth2/token`` issues tokens."""
-        return f"http://{self.host}:{self._api_port}"
+    def http_routes(self) -> list[tuple[str, str, Handler]]:
+        """``POST {api_url}/oauth2/token`` issues tokens (``KIWOOM_API_URL``)."""
+        return [("POST", "/oauth2/token", self._issue_token)]
 
     # ------------------------------------------------------------------ observation
 
@@ -165,15 +113,6 @@ class KiwoomSimulator:
     def received(self) -> list[dict[str, Any]]:
         """Every request from every session, in arrival order per session."""
         return [message for session in self.sessions for message in session.received]
-
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        """Wait until ``predicate()`` holds (checked whenever the server state changes)."""
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(predicate)
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
 
     def covers(self, wanted: Subscriptions, session: SimSession | None = None) -> bool:
         """Has a live session (or ``session``) registered everything ``wanted`` needs?
@@ -204,7 +143,7 @@ class KiwoomSimulator:
         for session in self.live:
             wanted = [entry for entry in entries if session.wants(entry)]
             if wanted:
-                await self._send(session, {"trnm": "REAL", "data": wanted})
+                await self.send(session, {"trnm": "REAL", "data": wanted})
                 sent += 1
         return sent
 
@@ -217,18 +156,18 @@ class KiwoomSimulator:
         """PING every live session; after 5 unanswered the session is ended, as the server does."""
         for session in self.live:
             if session.pings_unanswered >= 5:
-                await self._send(
+                await self.send(
                     session, {"trnm": "SYSTEM", "code": "R10002", "message": "PING 미응답"}
                 )
                 await session.connection.close()
                 continue
             session.pings_unanswered += 1
-            await self._send(session, {"trnm": "PING"})
+            await self.send(session, {"trnm": "PING"})
 
     async def system(self, code: str, message: str, *, close: bool = False) -> None:
         """Send a SYSTEM frame to every live session (and end them when ``close``)."""
         for session in self.live:
-            await self._send(session, {"trnm": "SYSTEM", "code": code, "message": message})
+            await self.send(session, {"trnm": "SYSTEM", "code": code, "message": message})
             if close:
                 await session.connection.close()
 
@@ -237,11 +176,6 @@ class KiwoomSimulator:
         await self.system(
             "R10001", "동일한 App key로 접속이 이루어져 접속을 종료합니다", close=True
         )
-
-    async def drop(self) -> None:
-        """Close every connection without a close handshake reason, as a network fault would."""
-        for session in list(self.live):
-            await session.connection.close(code=1011, reason="simulated drop")
 
     def revoke(self, token: str) -> None:
         """The server forgets a token: the next LOGIN with it is refused with 8005."""
@@ -259,7 +193,7 @@ class KiwoomSimulator:
                 {"return_code": 1, "return_msg": "[1517:입력 값 형식이 올바르지 않습니다]"}
             )
         self.token_requests.append(body)
-        await self._notify()
+        await self.notify()
         if self.fail_token_requests > 0:
             self.fail_token_requests -= 1
             return web.Response(status=503, text="<html>Service Unavailable</html>")
@@ -285,29 +219,8 @@ class KiwoomSimulator:
 
     # ------------------------------------------------------------------ WebSocket side
 
-    async def _send(self, session: SimSession, message: dict[str, Any]) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            await session.connection.send(orjson.dumps(message).decode())
-
-    async def _serve(self, connection: ServerConnection) -> None:
-        session = SimSession(connection, next(self._ids))
-        self.sessions.append(session)
-        await self._notify()
-        try:
-            async for frame in connection:
-                try:
-                    message = orjson.loads(frame)
-                except orjson.JSONDecodeError:
-                    continue
-                if not isinstance(message, dict):
-                    continue
-                session.received.append(message)
-                await self._answer(session, message)
-                await self._notify()
-        except ConnectionClosed:
-            pass
-        finally:
-            await self._notify()
+    def new_session(self, connection: ServerConnection, id: int) -> SimSession:
+        return SimSession(connection, id)
 
     def _token_ok(self, token: object) -> bool:
         if not isinstance(token, str) or token not in self.tokens:
@@ -315,13 +228,15 @@ class KiwoomSimulator:
         expires = self.tokens[token]
         return expires is None or self.clock() < expires
 
-    async def _answer(self, session: SimSession, message: dict[str, Any]) -> None:
+    async def answer(self, session: SimSession, message: Any) -> None:
+        if not isinstance(message, dict):
+            return  # the real server ignores what is not a JSON object
         trnm = message.get("trnm")
         if trnm == "LOGIN":
             await self._login(session, message.get("token"))
             return
         if not session.logged_in:
-            await self._send(
+            await self.send(
                 session, {"trnm": "SYSTEM", "code": "R10004", "message": "LOGIN 미수신"}
             )
             await session.connection.close()
@@ -329,22 +244,22 @@ class KiwoomSimulator:
         if trnm == "PING":
             session.pings_unanswered = max(0, session.pings_unanswered - 1)
         elif trnm in ("REG", "REMOVE"):
-            await self._send(session, {"trnm": trnm, **self._apply_registration(session, message)})
+            await self.send(session, {"trnm": trnm, **self._apply_registration(session, message)})
         elif trnm == "CNSRLST":
             session.listed = True
             pairs = [[seq, name] for seq, name in self.conditions.items()]
-            await self._send(session, {**_ok("CNSRLST"), "data": pairs})
+            await self.send(session, {**_ok("CNSRLST"), "data": pairs})
         elif trnm == "CNSRREQ":
-            await self._send(session, self._start_condition(session, message))
+            await self.send(session, self._start_condition(session, message))
         elif trnm == "CNSRCLR":
             seq = str(message.get("seq", "")).strip()
             session.conditions.discard(seq)
-            await self._send(session, {**_ok("CNSRCLR"), "seq": seq})
+            await self.send(session, {**_ok("CNSRCLR"), "seq": seq})
 
     async def _login(self, session: SimSession, token: object) -> None:
         if self.refuse_logins > 0 or not self._token_ok(token):
             self.refuse_logins = max(0, self.refuse_logins - 1)
-            await self._send(
+            await self.send(
                 session,
                 {
                     "trnm": "LOGIN",
@@ -356,7 +271,7 @@ class KiwoomSimulator:
             return
         session.logged_in = True
         session.token = str(token)
-        await self._send(session, {**_ok("LOGIN"), "sor_yn": "Y"})
+        await self.send(session, {**_ok("LOGIN"), "sor_yn": "Y"})
 
     @staticmethod
     def _apply_registration(session: SimSession, message: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from aiohttp import web
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from alertbot.sim.base import Session, WebSocketSimulator
+from alertbot.sim.base import Handler, Session, WebSocketSimulator
 
 SIM_APPKEY = "sim-ls-appkey"
 SIM_APPSECRET = "sim-ls-appsecret"
@@ -78,35 +78,13 @@ class LsSimulator(WebSocketSimulator[SimSession]):
         """Every token request's form fields and content type, in arrival order."""
         self.refuse: dict[tuple[str, str], tuple[str, str]] = {}
         """Scripted refusals: (tr_cd, tr_key) → (rsp_cd, rsp_msg)."""
-        self._runner: web.AppRunner | None = None
-        self._api_port = 0
 
-    # ------------------------------------------------------------------ lifecycle
-
-    async def start(self) -> LsSimulator:
-        await super().start()
-        app = web.Application()
-        app.router.add_post("/oauth2/token", self._token)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, 0).start()
-        self._api_port = self._runner.addresses[0][1]
-        return self
-
-    async def stop(self) -> None:
-        await super().stop()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+    def http_routes(self) -> list[tuple[str, str, Handler]]:
+        return [("POST", "/oauth2/token", self._token)]
 
     @property
     def ws_url(self) -> str:
         return self.url
-
-    @property
-    def api_url(self) -> str:
-        assert self._runner is not None, "start() first"
-        return f"http://{self.host}:{self._api_port}"
 
     # ------------------------------------------------------------------ observation
 

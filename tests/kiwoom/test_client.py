@@ -23,14 +23,8 @@ from alertbot.sim.kiwoom import (
     vi_entry,
 )
 from alertbot.subscriptions import Subscriptions
-from tests.kiwoom.conftest import (
-    FakeClock,
-    Recorder,
-    make_feed,
-    run_until_stopped,
-    running,
-    static,
-)
+from tests.conftest import FakeClock, Recorder, running, static
+from tests.kiwoom.conftest import make_feed, run_until_stopped
 
 VI_ONLY = Subscriptions(vi=True)
 

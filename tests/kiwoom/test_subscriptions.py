@@ -10,7 +10,8 @@ from collections import Counter
 from alertbot.events import ConditionHit
 from alertbot.sim.kiwoom import SIM_TOKEN, KiwoomSimulator, SimSession, condition_entry
 from alertbot.subscriptions import Subscriptions
-from tests.kiwoom.conftest import Recorder, make_feed, running, static
+from tests.conftest import Recorder, running, static
+from tests.kiwoom.conftest import make_feed
 
 EVERYTHING = Subscriptions(
     vi=True,

@@ -19,8 +19,7 @@ from alertbot.feeds.kiwoom.token import (
     token_request,
 )
 from alertbot.sim.kiwoom import SIM_APPKEY, SIM_SECRETKEY, KiwoomSimulator
-from tests.conftest import golden
-from tests.kiwoom.conftest import FakeClock
+from tests.conftest import FakeClock, golden
 
 
 def test_vendor_token_answer() -> None:

@@ -6,75 +6,43 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from alertbot.events import Event, MarketStatus, News, Tick, Vi
-from alertbot.feeds.base import Backoff
-from alertbot.feeds.ls.client import LsFeed
+from alertbot.events import KST, MarketStatus, News, Tick, Vi
+from alertbot.feeds.ls.client import LsFeed, TokenSource
 from alertbot.feeds.ls.token import LsTokenIssuer
-from alertbot.feeds.watchdog import ALWAYS, Watchdog
 from alertbot.sim import ls as sim
 from alertbot.sim.ls import SIM_APPKEY, SIM_APPSECRET, SIM_TOKEN, LsSimulator
 from alertbot.subscriptions import Subscriptions
+from tests.conftest import FAST, Recorder, running, static
 from tests.ls.conftest import EVERYTHING, EVERYTHING_TOPICS
 
 TOPICS = EVERYTHING_TOPICS
-FAST = Backoff(initial=0.01, maximum=0.05, healthy_after=60)
-
-
-class Sink:
-    """What the feed hands the app, with a way to wait for it."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self.notices: list[str] = []
-        self._changed = asyncio.Event()
-
-    def event(self, event: Event) -> None:
-        self.events.append(event)
-        self._changed.set()
-
-    def notice(self, text: str) -> None:
-        self.notices.append(text)
-        self._changed.set()
-
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                self._changed.clear()
-                await self._changed.wait()
-
-
-async def static(token: str = SIM_TOKEN) -> str:
-    return token
 
 
 @contextlib.asynccontextmanager
-async def running(
+async def live_feed(
     simulator: LsSimulator,
     subscriptions: Subscriptions = EVERYTHING,
-    token: Any = static,
+    token: TokenSource | None = None,
     **kwargs: Any,
-) -> AsyncIterator[tuple[LsFeed, Sink, asyncio.Task[None]]]:
-    sink = Sink()
+) -> AsyncIterator[tuple[LsFeed, Recorder, asyncio.Task[None]]]:
+    """An LS feed on the simulator, subscribed and running for the block."""
+    recorder = Recorder()
+    kwargs.setdefault("backoff", FAST)
     feed = LsFeed(
         simulator.ws_url,
-        token,
-        on_event=sink.event,
-        on_notice=sink.notice,
-        backoff=FAST,
+        token or static(SIM_TOKEN),
+        on_event=recorder.event,
+        on_notice=recorder.notice,
         **kwargs,
     )
     feed.set_subscriptions(subscriptions)
-    task = asyncio.create_task(feed.run())
-    try:
-        yield feed, sink, task
-    finally:
-        await feed.stop()
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    async with running(feed) as task:
+        yield feed, recorder, task
 
 
 def all_subscribed(simulator: LsSimulator, topics: set[tuple[str, str]]) -> Callable[[], bool]:
@@ -82,7 +50,7 @@ def all_subscribed(simulator: LsSimulator, topics: set[tuple[str, str]]) -> Call
 
 
 async def test_subscribes_to_what_the_rules_need_and_reads_the_acks(ls_sim: LsSimulator) -> None:
-    async with running(ls_sim) as (feed, sink, _):
+    async with live_feed(ls_sim) as (feed, sink, _):
         await ls_sim.wait_for(all_subscribed(ls_sim, TOPICS))
         requests = ls_sim.live[0].received
         assert {(r["body"]["tr_cd"], r["body"]["tr_key"]) for r in requests} == TOPICS
@@ -104,7 +72,7 @@ async def test_subscribes_to_what_the_rules_need_and_reads_the_acks(ls_sim: LsSi
 
 
 async def test_every_kind_of_frame_becomes_its_event(ls_sim: LsSimulator) -> None:
-    async with running(ls_sim) as (_, sink, _):
+    async with live_feed(ls_sim) as (_, sink, _):
         await ls_sim.wait_for(all_subscribed(ls_sim, TOPICS))
         frames = [
             sim.jif("1", "61"),
@@ -127,7 +95,7 @@ async def test_every_kind_of_frame_becomes_its_event(ls_sim: LsSimulator) -> Non
 
 
 async def test_subscription_changes_send_only_the_difference(ls_sim: LsSimulator) -> None:
-    async with running(ls_sim, Subscriptions(vi=True, market=True)) as (feed, _, _):
+    async with live_feed(ls_sim, Subscriptions(vi=True, market=True)) as (feed, _, _):
         await ls_sim.wait_for(all_subscribed(ls_sim, {("VI_", "000000"), ("JIF", "0")}))
         session = ls_sim.live[0]
         before = len(session.received)
@@ -143,7 +111,7 @@ async def test_subscription_changes_send_only_the_difference(ls_sim: LsSimulator
 
 
 async def test_reconnects_and_subscribes_everything_again(ls_sim: LsSimulator) -> None:
-    async with running(ls_sim) as (feed, sink, _):
+    async with live_feed(ls_sim) as (feed, sink, _):
         await ls_sim.wait_for(all_subscribed(ls_sim, TOPICS))
         await ls_sim.drop()
         await ls_sim.wait_for(lambda: len(ls_sim.sessions) == 2)
@@ -157,7 +125,7 @@ async def test_reconnects_and_subscribes_everything_again(ls_sim: LsSimulator) -
 
 async def test_a_refused_subscription_is_a_notice_not_a_crash(ls_sim: LsSimulator) -> None:
     ls_sim.refuse[("NWS", "NWS001")] = ("IGW40010", "뉴스 조회 권한이 없습니다.")
-    async with running(ls_sim, Subscriptions(market=True, news=True)) as (feed, sink, _):
+    async with live_feed(ls_sim, Subscriptions(market=True, news=True)) as (feed, sink, _):
         await sink.wait_for(lambda: bool(sink.notices))
         assert "NWS" in sink.notices[0] and "IGW40010" in sink.notices[0]
         await ls_sim.push(sim.jif("2", "66"))
@@ -172,7 +140,7 @@ async def test_a_refused_ready_token_stops_the_feed(ls_sim: LsSimulator) -> None
     async def bad() -> str:
         return secret
 
-    async with running(ls_sim, token=bad) as (feed, sink, task):
+    async with live_feed(ls_sim, token=bad) as (feed, sink, task):
         async with asyncio.timeout(5):
             await task
         assert "refused the access token" in feed.status.stopped
@@ -184,7 +152,7 @@ async def test_a_refused_issued_token_is_replaced(ls_sim: LsSimulator) -> None:
     source = LsTokenIssuer(ls_sim.api_url, SIM_APPKEY, SIM_APPSECRET)
     stale = await source()
     ls_sim.tokens.discard(stale)  # the server forgot it, as after 07:00
-    async with running(ls_sim, Subscriptions(market=True), token=source) as (feed, _, _):
+    async with live_feed(ls_sim, Subscriptions(market=True), token=source) as (feed, _, _):
         await ls_sim.wait_for(all_subscribed(ls_sim, {("JIF", "0")}))
         assert len(ls_sim.token_requests) == 2
         assert feed.status.stopped == ""
@@ -195,8 +163,8 @@ async def test_a_refused_issued_token_is_replaced(ls_sim: LsSimulator) -> None:
 async def test_unreadable_frames_are_counted_logged_without_token_and_skipped(
     ls_sim: LsSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, "alertbot.feeds.ls")
-    async with running(ls_sim, Subscriptions(market=True)) as (feed, sink, _):
+    caplog.set_level(logging.WARNING, "alertbot.feeds")
+    async with live_feed(ls_sim, Subscriptions(market=True)) as (feed, sink, _):
         await ls_sim.wait_for(all_subscribed(ls_sim, {("JIF", "0")}))
         await ls_sim.send_raw(f"garbage {SIM_TOKEN} " + "x" * 500)
         await ls_sim.send_raw('{"header":{"tr_cd":"JIF","tr_key":"0"},"body":{"jangubun":""}}')
@@ -210,7 +178,7 @@ async def test_unreadable_frames_are_counted_logged_without_token_and_skipped(
 
 
 async def test_a_repeated_market_status_is_one_change(ls_sim: LsSimulator) -> None:
-    async with running(ls_sim, Subscriptions(market=True)) as (_, sink, _):
+    async with live_feed(ls_sim, Subscriptions(market=True)) as (_, sink, _):
         await ls_sim.wait_for(all_subscribed(ls_sim, {("JIF", "0")}))
         for frame in (sim.jif("1", "64"), sim.jif("1", "64"), sim.jif("2", "64")):
             await ls_sim.push(frame)
@@ -228,26 +196,44 @@ async def test_a_repeated_market_status_is_one_change(ls_sim: LsSimulator) -> No
     ]
 
 
-async def test_the_watchdog_reconnects_a_silent_feed(
-    ls_sim: LsSimulator, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.WARNING, "alertbot.feeds")
-    watchdog = Watchdog(silence=0.2, hours=ALWAYS)
+def always(_now: datetime) -> bool:
+    return True
+
+
+async def test_the_watchdog_reconnects_a_silent_feed(ls_sim: LsSimulator) -> None:
     ticks = Subscriptions(ticks=frozenset({"005930"}))
     topics = {("S3_", "005930"), ("K3_", "005930")}
-    async with running(ls_sim, ticks, watchdog=watchdog) as (feed, sink, _):
+    async with live_feed(ls_sim, ticks, silence_timeout=0.2, market_hours=always) as (
+        feed,
+        sink,
+        _,
+    ):
         await ls_sim.wait_for(all_subscribed(ls_sim, topics))
         await ls_sim.push(sim.trade("005930", 78400))
         await sink.wait_for(lambda: len(sink.events) == 1)
         # Nothing more is sent: the feed must give up on this connection and subscribe again.
         await ls_sim.wait_for(lambda: len(ls_sim.sessions) >= 2)
         await ls_sim.wait_for(all_subscribed(ls_sim, topics))
-        assert feed.status.reconnects >= 1
-    assert "no data for" in caplog.text and "during market hours" in caplog.text
+        await sink.wait_for(lambda: bool(sink.notices))
+        assert feed.status.silences >= 1
+        assert "silent" in sink.notices[0]
 
 
-async def test_the_watchdog_leaves_a_quiet_feed_alone_when_no_traffic_is_expected() -> None:
-    watchdog = Watchdog(silence=0.05, hours=ALWAYS)
-    with pytest.raises(TimeoutError):
-        async with asyncio.timeout(0.3):
-            await watchdog.wait_silent(lambda: None, lambda: False)
+async def test_silence_only_counts_while_trades_are_expected(ls_sim: LsSimulator) -> None:
+    """VI, news and JIF can be quiet for hours; so can trades on a holiday (none today)."""
+    now = datetime.now(KST)
+    async with live_feed(ls_sim, Subscriptions(market=True, news=True), market_hours=always) as (
+        feed,
+        sink,
+        _,
+    ):
+        await ls_sim.wait_for(all_subscribed(ls_sim, {("JIF", "0"), ("NWS", "NWS001")}))
+        assert not feed.market_hours(now)
+        feed.set_subscriptions(Subscriptions(ticks=frozenset({"005930"})))
+        await ls_sim.wait_for(all_subscribed(ls_sim, {("S3_", "005930"), ("K3_", "005930")}))
+        assert not feed.market_hours(now)  # no trade has arrived today
+        await ls_sim.push(sim.trade("005930", 78400))
+        await sink.wait_for(lambda: len(sink.events) == 1)
+        assert feed.market_hours(now)
+        assert not feed.market_hours(now + timedelta(days=1))
+    assert LsFeed(ls_sim.ws_url, static(SIM_TOKEN), on_event=sink.event).silence_timeout == 300.0

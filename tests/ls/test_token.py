@@ -13,20 +13,10 @@ from alertbot.events import KST
 from alertbot.feeds.base import FatalFeedError
 from alertbot.feeds.ls.token import LsTokenIssuer, renew_at
 from alertbot.sim.ls import SIM_APPKEY, SIM_APPSECRET, LsSimulator
-from tests.conftest import golden
+from tests.conftest import FakeClock, golden
 
 
-class Clock:
-    """A settable ``now`` so renewal is tested without waiting."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
-def issuer(sim: LsSimulator, clock: Clock, **kwargs: str) -> LsTokenIssuer:
+def issuer(sim: LsSimulator, clock: FakeClock, **kwargs: str) -> LsTokenIssuer:
     return LsTokenIssuer(
         sim.api_url,
         kwargs.get("appkey", SIM_APPKEY),
@@ -37,7 +27,7 @@ def issuer(sim: LsSimulator, clock: Clock, **kwargs: str) -> LsTokenIssuer:
 
 async def test_issue_sends_the_documented_form(ls_sim: LsSimulator) -> None:
     """reference/ls/oauth-token.md: form-encoded, the same four fields as its example."""
-    token = await issuer(ls_sim, Clock(datetime(2025, 3, 4, 8, 0, tzinfo=KST)))()
+    token = await issuer(ls_sim, FakeClock(datetime(2025, 3, 4, 8, 0, tzinfo=KST)))()
     assert token in ls_sim.tokens
     (request,) = ls_sim.token_requests
     example = dict(parse_qsl(golden("ls/token_request.txt").strip()))
@@ -56,20 +46,20 @@ async def test_issue_sends_the_documented_form(ls_sim: LsSimulator) -> None:
 
 
 async def test_token_is_cached_then_renewed_before_it_expires(ls_sim: LsSimulator) -> None:
-    clock = Clock(datetime(2025, 3, 4, 8, 0, tzinfo=KST))
+    clock = FakeClock(datetime(2025, 3, 4, 8, 0, tzinfo=KST))
     ls_sim.expires_in = 3600
     source = issuer(ls_sim, clock)
     first = await source()
-    clock.moment += timedelta(minutes=53)
+    clock.now += timedelta(minutes=53)
     assert await source() == first
-    clock.moment += timedelta(minutes=1)  # a tenth of its hour before the hour is up
+    clock.now += timedelta(minutes=1)  # a tenth of its hour before the hour is up
     second = await source()
     assert second != first and len(ls_sim.token_requests) == 2
 
 
 async def test_the_field_table_spelling_expire_in_is_read() -> None:
     async with LsSimulator(expires_in=600, expires_field="expire_in") as sim:
-        clock = Clock(datetime(2025, 3, 4, 8, 0, tzinfo=KST))
+        clock = FakeClock(datetime(2025, 3, 4, 8, 0, tzinfo=KST))
         source = issuer(sim, clock)
         await source()
         # A ten-minute token is renewed a minute (a tenth) before it ends.
@@ -78,13 +68,13 @@ async def test_the_field_table_spelling_expire_in_is_read() -> None:
 
 async def test_token_is_renewed_before_seven_in_the_morning(ls_sim: LsSimulator) -> None:
     """[field] LS tokens end at 07:00 KST whatever expires_in (86400) says."""
-    clock = Clock(datetime(2025, 3, 4, 15, 0, tzinfo=KST))
+    clock = FakeClock(datetime(2025, 3, 4, 15, 0, tzinfo=KST))
     source = issuer(ls_sim, clock)
     first = await source()
     assert source.renew_at == datetime(2025, 3, 5, 6, 50, tzinfo=KST)
-    clock.moment = datetime(2025, 3, 5, 6, 49, tzinfo=KST)
+    clock.now = datetime(2025, 3, 5, 6, 49, tzinfo=KST)
     assert await source() == first
-    clock.moment = datetime(2025, 3, 5, 6, 50, tzinfo=KST)
+    clock.now = datetime(2025, 3, 5, 6, 50, tzinfo=KST)
     assert await source() != first
 
 
@@ -107,7 +97,7 @@ def test_renewal_times() -> None:
 
 
 async def test_invalidate_issues_a_new_token(ls_sim: LsSimulator) -> None:
-    source = issuer(ls_sim, Clock(datetime(2025, 3, 4, 8, 0, tzinfo=KST)))
+    source = issuer(ls_sim, FakeClock(datetime(2025, 3, 4, 8, 0, tzinfo=KST)))
     first = await source()
     source.invalidate()
     assert await source() != first
@@ -118,7 +108,7 @@ async def test_wrong_credentials_stop_the_feed_without_showing_them(
     ls_sim: LsSimulator, field: str
 ) -> None:
     wrong = "wrong-secret-value-123"
-    source = issuer(ls_sim, Clock(datetime(2025, 3, 4, 8, 0, tzinfo=KST)), **{field: wrong})
+    source = issuer(ls_sim, FakeClock(datetime(2025, 3, 4, 8, 0, tzinfo=KST)), **{field: wrong})
     with pytest.raises(FatalFeedError) as caught:
         await source()
     text = str(caught.value)
@@ -157,7 +147,7 @@ async def test_the_vendor_example_answer_is_read(answering: list[web.Response]) 
     answering.append(
         web.Response(text=golden("ls/token_response.json"), content_type="application/json")
     )
-    clock = Clock(datetime(2023, 6, 13, 12, 0, tzinfo=KST))
+    clock = FakeClock(datetime(2023, 6, 13, 12, 0, tzinfo=KST))
     source = LsTokenIssuer(url, "k", "s", now=clock)
     token = await source()
     assert token.startswith("eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9.")
@@ -178,7 +168,7 @@ async def test_transient_failures_are_retried_not_fatal(
 ) -> None:
     url = _url(answering)
     answering.append(answer)
-    source = LsTokenIssuer(url, "k", "s", now=Clock(datetime(2025, 3, 4, 8, 0, tzinfo=KST)))
+    source = LsTokenIssuer(url, "k", "s", now=FakeClock(datetime(2025, 3, 4, 8, 0, tzinfo=KST)))
     with pytest.raises(ConnectionError):
         await source()
 

@@ -1,9 +1,8 @@
 """The LS WebSocket client: one connection, subscribed to what the rules need, read to the end.
 
-``Feed.run`` supervises it (reconnect with backoff and jitter); this module runs one session
-at a time, keeps the server's subscriptions in step with the rules (only the difference is
-sent; everything again on a new connection), checks every acknowledgement, and hands the
-watchdog the session's read loop.
+``Feed.run`` supervises it (reconnect with backoff and jitter, silence watchdog); this module
+runs one session at a time, keeps the server's subscriptions in step with the rules (only the
+difference is sent; everything again on a new connection) and checks every acknowledgement.
 """
 
 from __future__ import annotations
@@ -11,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
 from alertbot.events import KST, MarketStatus, Tick, now_kst
 from alertbot.feeds.base import FatalFeedError, Feed
 from alertbot.feeds.ls import protocol
-from alertbot.feeds.watchdog import Watchdog
 
 log = logging.getLogger("alertbot.feeds.ls")
 
@@ -25,19 +25,30 @@ TokenSource = Callable[[], Awaitable[str]]
 """Returns a usable access token; may have ``invalidate()`` when it can issue a new one."""
 
 CONNECT_TIMEOUT = 10.0
+CLOSE_TIMEOUT = 2.0
+"""A dead server never answers the close handshake; don't let it delay the reconnect."""
+SILENCE_TIMEOUT = 300.0
+"""LS sends no heartbeat, and a thinly traded stock can go minutes without a trade: only a
+long silence while trades are expected (see ``_trades_expected``) means a dead link."""
 TRADE_TRS = frozenset({protocol.KOSPI_TRADE, protocol.KOSDAQ_TRADE})
 
 
 class LsFeed(Feed):
     name = "ls"
 
-    def __init__(  # type: ignore[no-untyped-def]
-        self, ws_url: str, token: TokenSource, *, watchdog: Watchdog | None = None, **kwargs
+    def __init__(
+        self,
+        ws_url: str,
+        token: TokenSource,
+        *,
+        silence_timeout: float | None = SILENCE_TIMEOUT,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(silence_timeout=silence_timeout, **kwargs)
         self.ws_url = ws_url
         self.token = token
-        self.watchdog = watchdog or Watchdog()
+        self._session_hours = self.market_hours
+        self.market_hours = self._trades_expected
         self.confirmed: set[protocol.Topic] = set()
         """Topics the server acknowledged on the current connection."""
         self._ws: ClientConnection | None = None
@@ -45,7 +56,6 @@ class LsFeed(Feed):
         self._sync_lock = asyncio.Lock()
         self._background: set[asyncio.Task[None]] = set()
         self._failure: BaseException | None = None
-        self._token_text = ""
         self._token_refusals = 0
         self._market: dict[str, tuple[str, str]] = {}
         self._trade_day = ""
@@ -53,32 +63,34 @@ class LsFeed(Feed):
     # ------------------------------------------------------------------ session
 
     async def session(self) -> None:
-        self._token_text = await self.token()
+        self.secrets.add(await self.token())
         # No application-level ping is documented for LS (PROTOCOL_NOTES): websockets' own
-        # protocol pings, left at the library defaults, are what notice a dead peer.
-        async with connect(self.ws_url, open_timeout=CONNECT_TIMEOUT, max_size=2**23) as ws:
-            self.status.connected = True
+        # protocol pings, left at the library defaults (20 s, 20 s), notice a dead peer.
+        async with connect(
+            self.ws_url,
+            open_timeout=CONNECT_TIMEOUT,
+            close_timeout=CLOSE_TIMEOUT,
+            max_size=2**23,
+        ) as ws:
             self._ws, self._failure = ws, None
             self._requested, self.confirmed = set(), set()
             try:
+                if self.stopping:
+                    return
+                self.status.connected = True
                 await self._sync()
                 self.mark_up()
                 log.info("ls: connected, %d subscriptions requested", len(self._requested))
-                await self.watchdog.guard(
-                    self._read(ws), lambda: self.status.last_frame_monotonic, self._expects_traffic
-                )
+                async for frame in ws:
+                    self._handle(frame)
             finally:
                 self._ws = None
         if self._failure is not None:
             raise self._failure
 
-    async def _read(self, ws: ClientConnection) -> None:
-        async for frame in ws:
-            self._handle(frame)
-
     def _handle(self, frame: str | bytes) -> None:
         received = now_kst()
-        self.status.last_frame_monotonic = asyncio.get_running_loop().time()
+        self.frame_received()
         if self.on_raw is not None:
             self.on_raw(self.name, frame, received)
         message = protocol.parse(frame, received)
@@ -87,8 +99,7 @@ class LsFeed(Feed):
         elif isinstance(message, protocol.Ack):
             self._on_ack(message)
         else:
-            self.status.unparsed += 1
-            log.warning("ls: unreadable frame skipped (%s): %s", message.reason, self._trim(frame))
+            self.count_unparsed(message.reason, frame)
 
     def _on_data(self, message: protocol.Data) -> None:
         event = message.event
@@ -112,7 +123,7 @@ class LsFeed(Feed):
             else:
                 self.confirmed.discard(topic)
             return
-        detail = self._redact(f"{ack.code} {ack.message}".strip())
+        detail = self.redact(f"{ack.code} {ack.message}".strip())
         if ack.token_refused:
             self._token_refusals += 1
             invalidate = getattr(self.token, "invalidate", None)
@@ -129,15 +140,17 @@ class LsFeed(Feed):
         else:
             log.warning("ls: request for %s %r refused: %s", ack.tr_cd, ack.tr_key, detail)
 
-    def _expects_traffic(self) -> bool:
-        """Trades stream all session long; VI, news and market status may be quiet for hours.
+    def _trades_expected(self, now: datetime) -> bool:
+        """When silence means a dead link: the watchdog's ``market_hours`` for this feed.
 
-        A trade must also have arrived today, so that a holiday (unknown here) is not taken
-        for a silent feed.
+        Trades stream all session long; VI, news and market status may be quiet for hours. A
+        trade must also have arrived today, so a holiday (unknown here) is not taken for a
+        silent feed.
         """
-        today = self.watchdog.now().astimezone(KST).strftime("%Y%m%d")
+        if not self._session_hours(now):
+            return False
         subscribed = any(tr_cd in TRADE_TRS for tr_cd, _ in self._requested)
-        return subscribed and self._trade_day == today
+        return subscribed and self._trade_day == now.astimezone(KST).strftime("%Y%m%d")
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -166,24 +179,15 @@ class LsFeed(Feed):
             added, removed = wanted - self._requested, self._requested - wanted
             if not added and not removed:
                 return
-            self._token_text = await self.token()
+            token = await self.token()
+            self.secrets.add(token)
             for topic in sorted(added):
-                await ws.send(protocol.request(self._token_text, topic, register=True))
+                await ws.send(protocol.request(token, topic, register=True))
                 self._requested.add(topic)
             for topic in sorted(removed):
-                await ws.send(protocol.request(self._token_text, topic, register=False))
+                await ws.send(protocol.request(token, topic, register=False))
                 self._requested.discard(topic)
                 self.confirmed.discard(topic)
-
-    # ------------------------------------------------------------------ helpers
-
-    def _redact(self, text: str) -> str:
-        return text.replace(self._token_text, "***") if self._token_text else text
-
-    def _trim(self, frame: str | bytes) -> str:
-        """An unreadable frame for the log: short, and never with the token in it."""
-        text = frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
-        return repr(self._redact(text)[:160])
 
     async def stop(self) -> None:
         await super().stop()
