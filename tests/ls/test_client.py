@@ -132,6 +132,15 @@ async def test_a_refused_subscription_is_a_notice_not_a_crash(ls_sim: LsSimulato
         await sink.wait_for(lambda: len(sink.events) == 1)
         assert feed.confirmed == {("JIF", "0")} and feed.status.ready
         assert len(ls_sim.sessions) == 1
+        # Refused again after a reconnect: logged, but the admin heard it once already.
+        await ls_sim.drop()
+        await ls_sim.wait_for(
+            lambda: len(ls_sim.sessions) == 2 and len(ls_sim.sessions[1].received) == 2
+        )
+        # Both answers (JIF accepted, NWS refused) are out; this frame comes after them.
+        await ls_sim.push(sim.jif("2", "67"))
+        await sink.wait_for(lambda: len(sink.events) == 2)
+        assert len(sink.notices) == 1
 
 
 async def test_a_refused_ready_token_stops_the_feed(ls_sim: LsSimulator) -> None:

@@ -59,6 +59,8 @@ class LsFeed(Feed):
         self._token_refusals = 0
         self._market: dict[str, tuple[str, str]] = {}
         self._trade_day = ""
+        self._refusals_reported: set[protocol.Topic] = set()
+        """Refused topics already told to the admin: once, not again on every reconnect."""
 
     # ------------------------------------------------------------------ session
 
@@ -120,6 +122,7 @@ class LsFeed(Feed):
             self._token_refusals = 0
             if topic in self._requested:
                 self.confirmed.add(topic)
+                self._refusals_reported.discard(topic)
             else:
                 self.confirmed.discard(topic)
             return
@@ -136,7 +139,9 @@ class LsFeed(Feed):
             self.confirmed.discard(topic)
             text = f"LS refused the subscription {ack.tr_cd} {ack.tr_key!r}: {detail}"
             log.warning("ls: %s", text)
-            self.on_notice(text)
+            if topic not in self._refusals_reported:
+                self._refusals_reported.add(topic)
+                self.on_notice(text)
         else:
             log.warning("ls: request for %s %r refused: %s", ack.tr_cd, ack.tr_key, detail)
 
