@@ -17,10 +17,14 @@ from pathlib import Path
 from alertbot import __version__
 from alertbot.alerts import Alert
 from alertbot.delivery.notifiers import Notifier, build_notifier
+from alertbot.delivery.notifiers.base import validate_options
 from alertbot.delivery.notifiers.telegram import TelegramNotifier
 from alertbot.delivery.pipeline import Delivery
+from alertbot.engine.cooldowns import Cooldowns
 from alertbot.engine.engine import Engine
+from alertbot.engine.index import RuleIndex
 from alertbot.engine.rules import RuleSet, load_rules
+from alertbot.engine.watcher import watch_rules
 from alertbot.engine.yamlsource import Problem, RulesError
 from alertbot.events import Event, now_kst
 from alertbot.feeds.base import Backoff, Feed
@@ -67,17 +71,12 @@ def broker_token(
 
 def build_notifiers(ruleset: RuleSet, console_only: bool = False) -> dict[str, Notifier]:
     """One notifier per channel; ``console_only`` (the demo) prints every channel instead."""
-    notifiers: dict[str, Notifier] = {}
-    problems: list[Problem] = []
-    for name, spec in ruleset.channels.items():
-        type_, options = ("console", {}) if console_only else (spec.type, spec.options)
-        try:
-            notifiers[name] = build_notifier(name, type_, options)
-        except (ValueError, KeyError) as exc:
-            problems.append(Problem("channels", 0, f"channel {name!r}: {exc}"))
-    if problems:
-        raise RulesError(problems)
-    return notifiers
+    return {
+        name: build_notifier(name, "console", {})
+        if console_only
+        else build_notifier(name, spec.type, spec.options)
+        for name, spec in ruleset.channels.items()
+    }
 
 
 class App:
@@ -92,6 +91,7 @@ class App:
         console_only: bool = False,
         ops: OpsConfig | None = None,
         backoff: Backoff | None = None,
+        watch: bool = True,
     ) -> None:
         self.settings = settings
         self.rules_path = rules_path or settings.rules
@@ -116,13 +116,20 @@ class App:
         self.last_event: dict[str, float] = {}
         """Monotonic arrival of the last event per source (= feed name)."""
         self._ops_tasks: list[asyncio.Task[None]] = []
+        self.watch = watch
+        """Reload when a rule file changes (the demo does not)."""
+        self.rules_watched = asyncio.Event()
+        """Set once the rule files are watched: a change from then on is seen."""
+        self._stopping = asyncio.Event()
+        self._reload_lock = asyncio.Lock()
+        self._reload_failure: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         """Load rules, open delivery, start feeds. Raises ``RulesError`` on bad rules."""
         try:
-            ruleset = load_rules(self.rules_path, self.env)
+            ruleset = self._load_rules()
         except RulesError:
             self.metrics.reloaded(False)
             raise
@@ -131,7 +138,7 @@ class App:
             REDACTOR.add(option_secrets(spec.options))
         self.state = StateDB(self.settings.state)
         self.mutes = MuteStore(self.state)
-        self.engine = Engine(ruleset)
+        self.engine = Engine(ruleset, Cooldowns(self.state))
         notifiers = build_notifiers(ruleset, self.console_only)
         for notifier in notifiers.values():
             self.metrics.count_sends(notifier, self.progress.progressed)
@@ -143,6 +150,11 @@ class App:
         for feed in self.feeds:
             feed.set_subscriptions(subscriptions)
             self._tasks.append(asyncio.create_task(feed.run(), name=f"feed-{feed.name}"))
+        if self.watch:
+            watcher = watch_rules(
+                self.rules_path, self.reload, self._stopping, ready=self.rules_watched
+            )
+            self._tasks.append(asyncio.create_task(watcher, name="rules-watcher"))
         await self._start_ops(notifiers)
         feeds = ", ".join(f.name for f in self.feeds) or "none"
         started = f"alertbot {__version__} started: {len(ruleset.rules)} rules, feeds: {feeds}"
@@ -225,6 +237,7 @@ class App:
         What delivery has not sent by ``drain_timeout`` stays in the outbox for the next start.
         """
         self.accepting = False
+        self._stopping.set()
         for task in self._ops_tasks:
             task.cancel()
         await asyncio.gather(*self._ops_tasks, return_exceptions=True)
@@ -253,12 +266,83 @@ class App:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(
+            signal.SIGHUP, lambda: self._tasks.append(loop.create_task(self.reload()))
+        )
         await self.start()
         try:
             await stop.wait()
         finally:
             log.info("stopping")
             await self.stop()
+
+    async def reload(self) -> bool:
+        """Read the rules again; apply them whole if valid, else keep the running ones.
+
+        Called by the file watcher and on SIGHUP. A rejected change sends one admin notice
+        naming the file, line and error (not again for the same error), and the bot goes on
+        with the last good rules; the next valid save applies. Parsing and indexing run off
+        the event loop; only the swap happens on it.
+        """
+        assert self.engine is not None and self.delivery is not None
+        async with self._reload_lock:
+            try:
+                ruleset = await asyncio.to_thread(self._load_rules)
+                for spec in ruleset.channels.values():
+                    REDACTOR.add(option_secrets(spec.options))
+                self._check_reloadable(ruleset)
+                index = await asyncio.to_thread(RuleIndex, ruleset)
+            except RulesError as exc:
+                self._reload_rejected(exc.problems)
+                return False
+            except Exception as exc:  # a reload must never take the running rules down
+                log.exception("reloading rules failed")
+                problem = Problem(str(self.rules_path), 0, f"{type(exc).__name__}: {exc}")
+                self._reload_rejected([problem])
+                return False
+            self.engine.swap(index)
+            self.metrics.reloaded(True, len(ruleset.rules))
+            subscriptions = self.engine.subscriptions()
+            for feed in self.feeds:
+                feed.set_subscriptions(subscriptions)
+            log.info("rules reloaded: %d rules", len(ruleset.rules))
+            if self._reload_failure is not None:
+                self._reload_failure = None
+                self.admin_notice(
+                    f"✅ rules fixed and applied: {len(ruleset.rules)} rules", level=logging.INFO
+                )
+            return True
+
+    def _load_rules(self) -> RuleSet:
+        """Rules with every channel's keys checked for its type (the demo prints them all)."""
+        check = None if self.console_only else validate_options
+        return load_rules(self.rules_path, self.env, check_channel=check)
+
+    def _check_reloadable(self, ruleset: RuleSet) -> None:
+        """Notifiers start with the bot: a new channel needs a restart."""
+        assert self.engine is not None and self.delivery is not None
+        problems: list[Problem] = []
+        running = self.engine.ruleset.channels
+        for name, source in ruleset.channel_sources.items():
+            if name not in self.delivery.notifiers:
+                message = f"channel {name!r} is new: restart alertbot to add a channel"
+                problems.append(Problem(source.file, source.line, message))
+            elif source.spec != running.get(name):
+                log.warning("channel %r changed: the change applies at the next restart", name)
+        if problems:
+            raise RulesError(problems)
+
+    def _reload_rejected(self, problems: list[Problem]) -> None:
+        self.metrics.reloaded(False)
+        shown = [str(p) for p in problems[:10]]
+        if len(problems) > len(shown):
+            shown.append(f"… and {len(problems) - len(shown)} more")
+        text = "\n".join(shown)
+        if text == self._reload_failure:
+            log.error("rules not reloaded, still running the last good rules:\n%s", text)
+            return
+        self._reload_failure = text
+        self.admin_notice(f"⚠️ rules not reloaded: still running the last good rules\n{text}")
 
     # ------------------------------------------------------------------ the flow
 

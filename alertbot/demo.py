@@ -96,9 +96,10 @@ async def run_demo(rules: Path) -> None:
                 "LS_API_URL": ls.api_url,
                 "LS_WS_URL": ls.ws_url,
                 "ALERTBOT_RULES": str(rules),
+                "ALERTBOT_STATE": ":memory:",  # a demo leaves no cooldowns behind
             }
         )
-        app = App(settings, env=_PlaceholderEnv(os.environ), console_only=True)
+        app = App(settings, env=_PlaceholderEnv(os.environ), console_only=True, watch=False)
         await app.start()
         try:
             assert app.engine is not None

@@ -1,12 +1,33 @@
 """Message text for alerts: the default per event kind, and trader-written templates.
 
-Defaults are Korean, name the stock by name and code, and carry the numbers that made the
-rule fire. Templates are ``str.format`` over the event's ``fields()``.
+Defaults are Korean, name the stock as ``삼성전자(005930)``, and carry the numbers that made
+the rule fire. Templates are ``str.format`` over ``alert_fields``: the event's ``fields()``
+plus a few derived ones (the price level crossed, Korean labels). A template is checked when
+the rules load — against a sample event of its kind — so a typo is a ``check`` error with a
+line number, never a crash or a broken message at 09:00.
 """
 
 from __future__ import annotations
 
+import string
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 from typing import Any
+
+from alertbot.events import (
+    EVENT_TYPES,
+    KST,
+    ConditionHit,
+    Event,
+    Fill,
+    MarketStatus,
+    News,
+    display_name,
+)
+
+SNAPSHOT = "condition_snapshot"
+"""Message key for a condition's first answer (its current matches, one summary)."""
 
 DEFAULT_MESSAGES: dict[str, str] = {
     "vi": (
@@ -14,11 +35,87 @@ DEFAULT_MESSAGES: dict[str, str] = {
         "{kind_ko} VI · {direction_ko} · 발동가 {vi_price:,}원 ({rate:+.2f}%)\n"
         "{hhmmss} · {venue}"
     ),
+    "price": ("{arrow} {display} {price:,}원 ({rate:+.2f}%)\n{level_text} {cross_ko} · {hhmmss}"),
+    "condition": "🔎 조건검색 {condition_label} {action_ko}: {display}\n{hhmmss}",
+    SNAPSHOT: "🔎 조건검색 {condition_label} 현재 편입 {match_count}종목: {matches_text}",
+    "fill": (
+        "💰 {side_ko} {status} {display}\n"
+        "{qty:,}주 × {price:,}원 (주문 {order_qty:,}주, 미체결 {unfilled:,}주)\n"
+        "주문번호 {order_no} · {hhmmss}"
+    ),
+    "market": "🚨 {market_ko} {label_text}\n{hhmmss}",
+    "news": "📰 {title}\n{symbols_text}{provider} · {hhmmss}",
 }
 
 SUMMARIES: dict[str, str] = {
-    "vi": "{display} {vi_price:,} ({rate:+.2f}%)",
+    "vi": "{display} VI {state_ko} {vi_price:,} ({rate:+.2f}%)",
+    "price": "{display} {price:,} {level_short}",
+    "condition": "{display} {condition_label} {action_ko}",
+    SNAPSHOT: "{condition_label} 현재 편입 {match_count}종목",
+    "fill": "{display} {side_ko} {status} {qty:,}주 @ {price:,}",
+    "market": "{market_ko} {label_text}",
+    "news": "{title}",
 }
+
+MARKETS_KO = {
+    "kospi": "코스피",
+    "kosdaq": "코스닥",
+    "derivatives": "파생상품",
+    "nxt": "NXT",
+    "night": "야간 파생",
+    "us": "미국",
+}
+SNAPSHOT_LIST_MAX = 20
+"""A snapshot lists at most this many codes, then ``외 N종목``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    """Which price-rule level an event crossed (the numbers the trader set)."""
+
+    key: str
+    """``above``, ``below``, ``change_pct_above`` or ``change_pct_below``."""
+    level: float
+
+    @property
+    def up(self) -> bool:
+        return self.key.endswith("above")
+
+    def fields(self) -> dict[str, Any]:
+        level: float | int = int(self.level) if self.level == int(self.level) else self.level
+        if self.key.startswith("change_pct"):
+            text, short = f"등락률 {level:+g}%", f"{'↑' if self.up else '↓'}{level:+g}%"
+        else:
+            text, short = f"{level:,}원", f"{'↑' if self.up else '↓'}{level:,}"
+        return {
+            "level": level,
+            "level_key": self.key,
+            "level_text": text,
+            "level_short": short,
+            "cross_ko": "상향 돌파" if self.up else "하향 이탈",
+            "arrow": "📈" if self.up else "📉",
+        }
+
+
+def alert_fields(event: Event, rule: str, crossing: Crossing | None = None) -> dict[str, Any]:
+    """Everything a template may name for this event."""
+    values = event.fields()
+    values["rule"] = rule
+    if crossing is not None:
+        values.update(crossing.fields())
+    if isinstance(event, ConditionHit):
+        values["condition_label"] = event.condition or f"#{event.seq}"
+        shown = [display_name(code, "") for code in event.matches[:SNAPSHOT_LIST_MAX]]
+        rest = len(event.matches) - len(shown)
+        values["matches_text"] = ", ".join(shown) + (f" 외 {rest}종목" if rest > 0 else "")
+    elif isinstance(event, MarketStatus):
+        values["market_ko"] = MARKETS_KO.get(event.market, event.market or event.market_code)
+        values["label_text"] = event.label or f"{event.category} {event.status_code}".strip()
+    elif isinstance(event, News):
+        values["symbols_text"] = f"{', '.join(event.symbols)} · " if event.symbols else ""
+    elif isinstance(event, Fill):
+        values["amount"] = values["qty"] * values["price"]
+    return values
 
 
 def render(template: str, fields: dict[str, Any]) -> str:
@@ -27,3 +124,34 @@ def render(template: str, fields: dict[str, Any]) -> str:
         return template.format(**fields)
     except (KeyError, ValueError, IndexError, TypeError, AttributeError):
         return template
+
+
+@cache
+def sample_fields(kind: str) -> dict[str, Any]:
+    """The fields of a default-valued event of ``kind``: the names and types a template meets."""
+    sample = EVENT_TYPES[kind](source="sim", time=datetime(2025, 1, 2, 9, 0, tzinfo=KST))
+    crossing = Crossing("above", 80000) if kind == "price" else None
+    return alert_fields(sample, "rule", crossing)
+
+
+def check_template(kind: str, template: str) -> str | None:
+    """Why ``template`` cannot render for ``kind`` events, or None when it can."""
+    fields = sample_fields(kind)
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return f"bad template: {exc} (write {{{{ and }}}} for literal braces)"
+    for _, name, _, _ in parsed:
+        if name is None:
+            continue
+        root = name.split(".", 1)[0].split("[", 1)[0]
+        if not root or root.isdigit():
+            return "unnamed {} placeholder: name a field, e.g. {price:,}"
+        if root not in fields:
+            known = ", ".join(sorted(fields))
+            return f"unknown field {{{root}}} for {kind} events (fields: {known})"
+    try:
+        template.format(**fields)
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+        return f"bad template: {exc}"
+    return None

@@ -1,4 +1,4 @@
-"""The rule language: pydantic models for every key, and loading a folder of rule files.
+"""Loading a folder of rule files into one checked ``RuleSet`` (the models are in ``schema``).
 
 Format: ../shared/DESIGN.md "Rule files". Every ``*.yaml``/``*.yml`` under the path is read;
 ``channels``, ``defaults`` and ``rules`` may stand in any file; names are unique across files.
@@ -7,115 +7,48 @@ Every error names the file, the line and (where there is one) the rule.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    TypeAdapter,
-    ValidationError,
+from pydantic import TypeAdapter, ValidationError
+
+from alertbot.engine.schema import RULE, ChannelSpec, Defaults, Rule, RuleBase
+from alertbot.engine.yamlsource import (
+    VARIABLE,
+    Located,
+    MissingVariables,
+    Problem,
+    RulesError,
+    load_yaml,
+    substitute,
 )
-
-from alertbot.engine.yamlsource import Located, Problem, RulesError, load_yaml, substitute
-
-_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
-
-
-def parse_duration(value: Any) -> timedelta:
-    """``90``, ``"90s"``, ``"5m"``, ``"1h30m"``, ``"2d"`` → timedelta; anything else is an error."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 60s, 5m or 1h")
-    if isinstance(value, int | float) and value >= 0:
-        return timedelta(seconds=value)
-    if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match and any(match.groups()):
-            days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-            return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-    raise ValueError(f"expected a duration such as 60s, 5m or 1h, got {value!r}")
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-
-
-def _symbol(value: Any) -> str:
-    """Codes are six characters; YAML may have read ``005930`` as the number 5930."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = f"{value:06d}"
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f'expected a stock code such as "005930", got {value!r}')
-    code = value.strip().upper()
-    return code[1:] if code.startswith("A") and code[1:].isdigit() else code
-
-
-Symbol = Annotated[str, BeforeValidator(_symbol)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ChannelSpec(BaseModel):
-    """A destination. Only ``type`` is checked here; delivery checks the rest per type."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    type: str
-
-    @property
-    def options(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
-
-
-class Defaults(_Strict):
-    notify: list[str] = Field(default_factory=list)
-    admin: list[str] = Field(default_factory=list)
-    cooldown: Duration = timedelta(seconds=60)
-
-
-class RuleBase(_Strict):
-    """Keys every rule takes."""
-
-    name: str = Field(min_length=1)
-    notify: list[str] | None = None
-    cooldown: Duration | None = None
-    message: str | None = None
-    enabled: bool = True
-    symbol: Symbol | None = None
-    symbols: list[Symbol] | None = None
-
-    @property
-    def symbol_set(self) -> frozenset[str] | None:
-        """The symbols this rule is limited to, or None for every symbol."""
-        if self.symbol is None and self.symbols is None:
-            return None
-        return frozenset([*(self.symbols or ()), *([self.symbol] if self.symbol else [])])
-
-
-class ViRule(RuleBase):
-    event: Literal["vi"]
-    state: Literal["triggered", "released", "any"] = "triggered"
-    kind: Literal["static", "dynamic", "any"] = "any"
-
-
-Rule = Annotated[ViRule, Field(discriminator="event")]
-_RULE = TypeAdapter(Rule)
 
 
 @dataclass(frozen=True, slots=True)
 class LocatedRule:
-    rule: ViRule
+    rule: Rule
     file: str
     line: int
+    key_lines: Mapping[str, int] = field(default_factory=dict)
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedChannel:
+    spec: ChannelSpec
+    file: str
+    line: int
+    unresolved: frozenset[str] = frozenset()
+    """Option keys whose value names a ``${VAR}`` that is not set (``check`` without secrets)."""
+    key_lines: Mapping[str, int] = field(default_factory=dict)
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
 
 
 @dataclass(slots=True)
@@ -125,9 +58,20 @@ class RuleSet:
     channels: dict[str, ChannelSpec] = field(default_factory=dict)
     defaults: Defaults = field(default_factory=Defaults)
     rules: list[LocatedRule] = field(default_factory=list)
+    channel_sources: dict[str, LocatedChannel] = field(default_factory=dict)
+    defaults_at: tuple[str, int] | None = None
+    defaults_lines: dict[str, int] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    """Problems that do not stop the rules (missing ``${VAR}`` when asked to warn)."""
 
     def notify_for(self, rule: RuleBase) -> tuple[str, ...]:
         return tuple(rule.notify if rule.notify is not None else self.defaults.notify)
+
+    def cooldown_for(self, rule: RuleBase) -> timedelta:
+        """The rule's own cooldown, else ``defaults.cooldown`` where it applies, else none."""
+        if rule.cooldown is not None:
+            return rule.cooldown
+        return self.defaults.cooldown if rule.DEFAULT_COOLDOWN else timedelta(0)
 
 
 def rule_files(path: Path) -> list[Path]:
@@ -139,11 +83,16 @@ def rule_files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def load_rules(path: Path, env: Mapping[str, str] | None = None) -> RuleSet:
-    """Read and validate every rule file under ``path``; ``RulesError`` lists all problems."""
+def load_rules(
+    path: Path, env: Mapping[str, str] | None = None, missing: MissingVariables = "error"
+) -> RuleSet:
+    """Read and validate every rule file under ``path``; ``RulesError`` lists all problems.
+
+    ``missing="warning"`` (``alertbot check`` without ``--strict``) lets rules load with a
+    ``${VAR}`` unset and puts the problem in ``RuleSet.warnings`` instead.
+    """
     problems: list[Problem] = []
     ruleset = RuleSet()
-    defaults_seen: tuple[str, int] | None = None
     for file in rule_files(path):
         display = str(file)
         try:
@@ -158,40 +107,40 @@ def load_rules(path: Path, env: Mapping[str, str] | None = None) -> RuleSet:
                 Problem(display, 1, "expected a mapping with channels, defaults, rules")
             )
             continue
-        substitute(document, env, (display, 1), problems)
+        found: list[Problem] = []
+        substitute(document, env, (display, 1), found, missing)
+        problems.extend(p for p in found if p.severity == "error")
+        ruleset.warnings.extend(p for p in found if p.severity == "warning")
         for key in document:
             if key not in ("channels", "defaults", "rules"):
                 problems.append(
                     Problem(display, document.line_of(key), f"unknown top-level key {key!r}")
                 )
         _read_channels(document, ruleset, problems)
-        if "defaults" in document:
-            if defaults_seen:
-                problems.append(
-                    Problem(
-                        display,
-                        document.line_of("defaults"),
-                        f"defaults already given at {defaults_seen[0]}:{defaults_seen[1]}",
-                    )
-                )
-            else:
-                defaults_seen = (display, document.line_of("defaults"))
-                ruleset.defaults = (
-                    _validate(
-                        Defaults,
-                        document["defaults"],
-                        display,
-                        defaults_seen[1],
-                        "defaults",
-                        problems,
-                    )
-                    or ruleset.defaults
-                )
+        _read_defaults(document, ruleset, problems)
         _read_rules(document, ruleset, problems)
     _cross_check(ruleset, problems)
     if problems:
         raise RulesError(problems)
     return ruleset
+
+
+def _read_defaults(document: Located, ruleset: RuleSet, problems: list[Problem]) -> None:
+    if "defaults" not in document:
+        return
+    line = document.line_of("defaults")
+    if ruleset.defaults_at is not None:
+        first = ruleset.defaults_at
+        problems.append(
+            Problem(document.file, line, f"defaults already given at {first[0]}:{first[1]}")
+        )
+        return
+    ruleset.defaults_at = (document.file, line)
+    if isinstance(document["defaults"], Located):
+        ruleset.defaults_lines = document["defaults"].key_lines
+    defaults = _validate(Defaults, document["defaults"], document.file, line, "defaults", problems)
+    if defaults is not None:
+        ruleset.defaults = defaults
 
 
 def _read_channels(document: Located, ruleset: RuleSet, problems: list[Problem]) -> None:
@@ -211,6 +160,14 @@ def _read_channels(document: Located, ruleset: RuleSet, problems: list[Problem])
         model = _validate(ChannelSpec, spec, document.file, line, f"channel {name!r}", problems)
         if model is not None:
             ruleset.channels[name] = model
+            unresolved = frozenset(
+                key
+                for key, value in (spec.items() if isinstance(spec, Located) else ())
+                if isinstance(value, str) and VARIABLE.search(value)
+            )
+            lines = spec.key_lines if isinstance(spec, Located) else {}
+            located = LocatedChannel(model, document.file, line, unresolved, lines)
+            ruleset.channel_sources[name] = located
 
 
 def _read_rules(document: Located, ruleset: RuleSet, problems: list[Problem]) -> None:
@@ -224,7 +181,7 @@ def _read_rules(document: Located, ruleset: RuleSet, problems: list[Problem]) ->
     for raw in rules:
         line = raw.line if isinstance(raw, Located) else document.line_of("rules")
         label = f"rule {raw.get('name')!r}" if isinstance(raw, Located) else "rule"
-        rule = _validate(_RULE, raw, document.file, line, label, problems)
+        rule = _validate(RULE, raw, document.file, line, label, problems)
         if rule is None:
             continue
         if rule.name in names:
@@ -237,20 +194,35 @@ def _read_rules(document: Located, ruleset: RuleSet, problems: list[Problem]) ->
                 )
             )
             continue
-        located = LocatedRule(rule, document.file, line)
+        lines = raw.key_lines if isinstance(raw, Located) else {}
+        located = LocatedRule(rule, document.file, line, lines)
         names[rule.name] = located
         ruleset.rules.append(located)
 
 
 def _cross_check(ruleset: RuleSet, problems: list[Problem]) -> None:
     """References between files: every channel named must exist."""
+    file, line = ruleset.defaults_at or ("defaults", 0)
+    for key in ("notify", "admin"):
+        for channel in getattr(ruleset.defaults, key):
+            if channel not in ruleset.channels:
+                at = ruleset.defaults_lines.get(key, line)
+                problems.append(Problem(file, at, f"defaults: {key}: unknown channel {channel!r}"))
     for located in ruleset.rules:
-        for channel in ruleset.notify_for(located.rule):
+        if not ruleset.notify_for(located.rule):
+            problems.append(
+                Problem(
+                    located.file,
+                    located.line,
+                    f"rule {located.rule.name!r}: no channel: set notify or defaults.notify",
+                )
+            )
+        for channel in located.rule.notify or ():
             if channel not in ruleset.channels:
                 problems.append(
                     Problem(
                         located.file,
-                        located.line,
+                        located.line_of("notify"),
                         f"rule {located.rule.name!r}: unknown channel {channel!r}",
                     )
                 )

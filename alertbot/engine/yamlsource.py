@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -26,9 +26,11 @@ class Problem:
     file: str
     line: int
     message: str
+    severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}:{self.line}: {prefix}{self.message}"
 
 
 class RulesError(Exception):
@@ -100,27 +102,37 @@ def load_yaml(path: Path, display: str) -> Any:
         loader.dispose()
 
 
+MissingVariables = Literal["error", "warning"]
+"""What a ``${VAR}`` that is not set is: an error when the bot runs or reloads (a rule
+without its secret cannot work), a warning for ``alertbot check`` in a CI job or container
+that has no secrets (the text stays ``${VAR}``)."""
+
+
 def substitute(
-    value: Any, env: Mapping[str, str] | None, where: tuple[str, int], problems: list[Problem]
+    value: Any,
+    env: Mapping[str, str] | None,
+    where: tuple[str, int],
+    problems: list[Problem],
+    missing: MissingVariables = "error",
 ) -> Any:
     """Replace ``${VAR}`` in every string, recursively; a missing variable is a problem."""
     env = os.environ if env is None else env
     if isinstance(value, Located):
         for key in list(value):
-            value[key] = substitute(value[key], env, (value.file, value.line_of(key)), problems)
+            at = (value.file, value.line_of(key))
+            value[key] = substitute(value[key], env, at, problems, missing)
         return value
     if isinstance(value, list):
-        return [substitute(item, env, where, problems) for item in value]
+        return [substitute(item, env, where, problems, missing) for item in value]
     if isinstance(value, str) and "${" in value:
 
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
-            if name not in env:
-                problems.append(
-                    Problem(where[0], where[1], f"environment variable {name} is not set")
-                )
-                return ""
-            return env[name]
+            if name in env:
+                return env[name]
+            message = f"environment variable {name} is not set"
+            problems.append(Problem(where[0], where[1], message, missing))
+            return match.group(0) if missing == "warning" else ""
 
         return VARIABLE.sub(replace, value)
     return value

@@ -1,0 +1,163 @@
+"""The rules compiled for lookup: an event meets only the rules that could fire on it.
+
+Rules are bucketed by event kind and then by what the event names (stock code, condition,
+market, keyword); rules that leave it out sit in an ``any`` bucket. Evaluating an event thus
+costs a few dict lookups plus the rules that actually concern it, whether the files hold ten
+rules or a hundred thousand for other stocks. A ``RuleIndex`` is built whole from a
+``RuleSet`` and never changed after: a reload builds a new one and swaps it in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from alertbot.engine.crossing import Crossings
+from alertbot.engine.keywords import KeywordMatcher, normalize
+from alertbot.engine.messages import DEFAULT_MESSAGES
+from alertbot.engine.rules import RuleSet
+from alertbot.engine.schema import (
+    ConditionRule,
+    FillRule,
+    MarketRule,
+    NewsRule,
+    PriceRule,
+    Rule,
+    ViRule,
+)
+from alertbot.subscriptions import Subscriptions
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Compiled:
+    """A rule with everything the hot path needs already resolved."""
+
+    rule: Rule
+    order: int
+    """Position in the rule files: alerts for one event come out in this order."""
+    fingerprint: str
+    channels: tuple[str, ...]
+    cooldown: timedelta
+    symbols: frozenset[str] | None
+    template: str
+
+    @property
+    def name(self) -> str:
+        return self.rule.name
+
+
+class Buckets:
+    """Rules by key, plus the rules that take any key."""
+
+    __slots__ = ("any", "by_key")
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, list[Compiled]] = {}
+        self.any: list[Compiled] = []
+
+    def add(self, compiled: Compiled, keys: Iterable[str] | None) -> None:
+        if keys is None:
+            self.any.append(compiled)
+            return
+        for key in keys:
+            self.by_key.setdefault(key, []).append(compiled)
+
+    def get(self, *keys: str) -> list[Compiled]:
+        """Rules for any of ``keys`` and the ``any`` bucket, each once, in file order."""
+        found = [self.by_key[key] for key in keys if key in self.by_key]
+        if not found:
+            return self.any
+        if len(found) == 1 and not self.any:
+            return found[0]
+        return unique_in_order([*self.any, *(c for bucket in found for c in bucket)])
+
+
+def unique_in_order(rules: Iterable[Compiled]) -> list[Compiled]:
+    return sorted({id(c): c for c in rules}.values(), key=lambda c: c.order)
+
+
+PriceEntry = tuple[Compiled, str]
+"""A price-rule level's payload: the rule and which key (``above``, …) set it."""
+
+
+class RuleIndex:
+    """Every enabled rule of a ``RuleSet``, bucketed for the engine."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        self.vi = Buckets()
+        self.fill = Buckets()
+        self.market = Buckets()
+        self.conditions = Buckets()
+        """Keyed ``seq:4`` or ``name:급등주``; never ``any`` (a rule names its condition)."""
+        self.news_by_keyword = Buckets()
+        """Keyword rules by normalized keyword (never ``any``)."""
+        self.news_plain = Buckets()
+        """News rules without keywords, by stock code or ``any``."""
+        self.prices: Crossings[PriceEntry] = Crossings()
+        self.rates: Crossings[PriceEntry] = Crossings()
+        self.fingerprints = {
+            located.rule.name: located.rule.fingerprint for located in ruleset.rules
+        }
+        words: set[str] = set()
+        for order, located in enumerate(ruleset.rules):
+            if located.rule.enabled:
+                self._add(self._compile(located.rule, order), words)
+        self.keywords = KeywordMatcher(words)
+        self.prices.finish()
+        self.rates.finish()
+        self.subscriptions = self._subscriptions()
+
+    def _compile(self, rule: Rule, order: int) -> Compiled:
+        return Compiled(
+            rule=rule,
+            order=order,
+            fingerprint=rule.fingerprint,
+            channels=self.ruleset.notify_for(rule),
+            cooldown=self.ruleset.cooldown_for(rule),
+            symbols=rule.symbol_set,
+            template=rule.message or DEFAULT_MESSAGES[rule.event],
+        )
+
+    def _add(self, compiled: Compiled, words: set[str]) -> None:
+        rule = compiled.rule
+        if isinstance(rule, ViRule):
+            self.vi.add(compiled, compiled.symbols)
+        elif isinstance(rule, FillRule):
+            self.fill.add(compiled, compiled.symbols)
+        elif isinstance(rule, MarketRule):
+            self.market.add(compiled, rule.markets)
+        elif isinstance(rule, ConditionRule):
+            key = f"seq:{rule.seq}" if rule.seq is not None else f"name:{rule.condition}"
+            self.conditions.add(compiled, [key])
+        elif isinstance(rule, PriceRule):
+            for symbol in sorted(compiled.symbols or ()):
+                for key, level in rule.levels:
+                    target = self.rates if key.startswith("change_pct") else self.prices
+                    target.add(
+                        symbol, key.endswith("above"), level, compiled.order, (compiled, key)
+                    )
+        elif isinstance(rule, NewsRule):
+            if rule.keywords:
+                self.news_by_keyword.add(compiled, [normalize(k) for k in rule.keywords])
+            else:
+                self.news_plain.add(compiled, compiled.symbols)
+            words.update(rule.keywords or ())
+            words.update(rule.exclude)
+
+    def _subscriptions(self) -> Subscriptions:
+        conditions = {
+            located.rule.seq or located.rule.condition or ""
+            for located in self.ruleset.rules
+            if isinstance(located.rule, ConditionRule) and located.rule.enabled
+        }
+        has = {located.rule.event for located in self.ruleset.rules if located.rule.enabled}
+        return Subscriptions(
+            vi="vi" in has,
+            ticks=frozenset(self.prices.levels) | frozenset(self.rates.levels),
+            conditions=frozenset(conditions),
+            fills="fill" in has,
+            market="market" in has,
+            news="news" in has,
+        )

@@ -1,0 +1,265 @@
+"""The rule language: one pydantic model per ``event:`` kind, every key checked.
+
+The reference is ../shared/DESIGN.md "Rule files" and the commented examples in ``rules/``.
+Models forbid unknown keys, so a typo (``abvoe: 80000``) is an error with its line, not a rule
+that silently never fires. Validators turn YAML's guesses (``005930`` read as a number, one
+keyword where a list was meant) into what the trader meant, and say clearly what they cannot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
+
+from alertbot.engine.active import ActiveHours, parse_active
+from alertbot.engine.messages import check_template
+
+KINDS = ("vi", "price", "condition", "fill", "market", "news")
+
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+
+
+def parse_duration(value: Any) -> timedelta:
+    """``90``, ``"90s"``, ``"5m"``, ``"1h30m"``, ``"2d"`` → timedelta; anything else is an error."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 60s, 5m or 1h")
+    if isinstance(value, int | float) and value >= 0:
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match and any(match.groups()):
+            days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+            return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    raise ValueError(f"expected a duration such as 60s, 5m or 1h, got {value!r}")
+
+
+def _symbol(value: Any) -> str:
+    """Codes are six characters; YAML may have read ``005930`` as the number 5930."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = f"{value:06d}"
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f'expected a stock code such as "005930", got {value!r}')
+    code = value.strip().upper()
+    return code[1:] if code.startswith("A") and code[1:].isdigit() else code
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number such as 80000, got {value!r}")
+    return value
+
+
+def _one_or_many(value: Any) -> Any:
+    """``keywords: 리튬`` means ``keywords: [리튬]``."""
+    return [value] if isinstance(value, str | int) and not isinstance(value, bool) else value
+
+
+def _code(width: int) -> Any:
+    """Raw broker codes: YAML reads ``61`` as a number; the broker sends the text ``"61"``."""
+
+    def text(value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:0{width}d}"
+        return value.strip() if isinstance(value, str) else value
+
+    return BeforeValidator(text)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Symbol = Annotated[str, BeforeValidator(_symbol)]
+Level = Annotated[float, BeforeValidator(_number)]
+Words = Annotated[list[Annotated[str, Field(min_length=1)]], BeforeValidator(_one_or_many)]
+Active = Annotated[
+    ActiveHours, PlainValidator(parse_active), PlainSerializer(lambda hours: hours.text)
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChannelSpec(BaseModel):
+    """A destination. Only ``type`` is checked here; delivery checks the rest per type."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Defaults(_Strict):
+    notify: Words = Field(default_factory=list)
+    admin: Words = Field(default_factory=list)
+    cooldown: Duration = timedelta(seconds=60)
+
+
+class RuleBase(_Strict):
+    """Keys every rule takes."""
+
+    KIND: ClassVar[str] = ""
+    DEFAULT_COOLDOWN: ClassVar[bool] = True
+    """Whether ``defaults.cooldown`` applies when the rule sets none."""
+
+    name: str = Field(min_length=1)
+    notify: Words | None = None
+    cooldown: Duration | None = None
+    message: str | None = None
+    enabled: bool = True
+    active: Active | None = None
+
+    @field_validator("message")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None and (problem := check_template(cls.KIND, value)):
+            raise ValueError(problem)
+        return value
+
+    @property
+    def symbol_set(self) -> frozenset[str] | None:
+        """The symbols this rule is limited to, or None for every symbol."""
+        return None
+
+    @property
+    def fingerprint(self) -> str:
+        """Same name and same definition ⇔ same fingerprint: rule state survives a reload."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+
+class SymbolRule(RuleBase):
+    """A rule that can be limited to some stocks."""
+
+    symbol: Symbol | None = None
+    symbols: Annotated[list[Symbol], Field(min_length=1)] | None = None
+
+    @property
+    def symbol_set(self) -> frozenset[str] | None:
+        if self.symbol is None and self.symbols is None:
+            return None
+        return frozenset([*(self.symbols or ()), *([self.symbol] if self.symbol else [])])
+
+
+class ViRule(SymbolRule):
+    KIND = "vi"
+    event: Literal["vi"]
+    state: Literal["triggered", "released", "any"] = "triggered"
+    kind: Literal["static", "dynamic", "any"] = "any"
+
+
+PRICE_LEVELS = ("above", "below", "change_pct_above", "change_pct_below")
+
+
+class PriceRule(SymbolRule):
+    KIND = "price"
+    event: Literal["price"]
+    above: Annotated[Level, Field(gt=0)] | None = None
+    below: Annotated[Level, Field(gt=0)] | None = None
+    change_pct_above: Level | None = None
+    change_pct_below: Level | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> PriceRule:
+        if self.symbol_set is None:
+            raise ValueError('a price rule needs symbol: "005930" or symbols: [...]')
+        if not self.levels:
+            raise ValueError(f"a price rule needs one of {', '.join(PRICE_LEVELS)}")
+        return self
+
+    @property
+    def levels(self) -> list[tuple[str, float]]:
+        """``(key, level)`` for every level the rule sets."""
+        return [(k, v) for k in PRICE_LEVELS if (v := getattr(self, k)) is not None]
+
+
+class ConditionRule(SymbolRule):
+    KIND = "condition"
+    event: Literal["condition"]
+    condition: Annotated[str, Field(min_length=1)] | None = None
+    seq: Annotated[str, _code(1), Field(pattern=r"^\d+$")] | None = None
+    action: Literal["enter", "exit", "any"] = "enter"
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> ConditionRule:
+        if (self.condition is None) == (self.seq is None):
+            raise ValueError('give condition: "name" or seq: N (one of them)')
+        return self
+
+
+class FillRule(SymbolRule):
+    KIND = "fill"
+    DEFAULT_COOLDOWN = False  # every fill is money moving: never quiet unless asked
+    event: Literal["fill"]
+    side: Literal["buy", "sell", "any"] = "any"
+    status: Annotated[
+        list[Literal["접수", "체결", "확인", "취소", "거부", "any"]],
+        BeforeValidator(_one_or_many),
+        Field(min_length=1),
+    ] = Field(default_factory=lambda: ["체결"])
+
+
+MARKET_CATEGORIES = ("circuit_breaker", "sidecar", "session", "price_limit", "other")
+MARKET_NAMES = ("kospi", "kosdaq", "derivatives", "nxt", "night", "us")
+
+
+class MarketRule(RuleBase):
+    KIND = "market"
+    DEFAULT_COOLDOWN = False  # a market's status changes are each news
+    event: Literal["market"]
+    status: Annotated[list[Annotated[str, _code(2)]], BeforeValidator(_one_or_many)] = Field(
+        default_factory=lambda: ["circuit_breaker", "sidecar"], min_length=1
+    )
+    markets: Annotated[list[Annotated[str, _code(1)]], BeforeValidator(_one_or_many)] | None = None
+
+    @field_validator("status")
+    @classmethod
+    def _statuses(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if value not in (*MARKET_CATEGORIES, "any") and not value.isdigit():
+                raise ValueError(
+                    f"unknown status {value!r}: use {', '.join(MARKET_CATEGORIES)}, any,"
+                    ' or a raw code such as "61"'
+                )
+        return values
+
+    @field_validator("markets")
+    @classmethod
+    def _markets(cls, values: list[str] | None) -> list[str] | None:
+        for value in values or ():
+            if value not in MARKET_NAMES and not re.fullmatch(r"[0-9A-F]", value):
+                raise ValueError(
+                    f"unknown market {value!r}: use {', '.join(MARKET_NAMES)}"
+                    ' or a raw LS market code such as "A"'
+                )
+        return values
+
+
+class NewsRule(SymbolRule):
+    KIND = "news"
+    event: Literal["news"]
+    keywords: Annotated[Words, Field(min_length=1)] | None = None
+    exclude: Words = Field(default_factory=list)
+
+
+Rule = Annotated[
+    ViRule | PriceRule | ConditionRule | FillRule | MarketRule | NewsRule,
+    Field(discriminator="event"),
+]
+RULE = TypeAdapter(Rule)

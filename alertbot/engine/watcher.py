@@ -1,0 +1,63 @@
+"""Watch the rule files and call back when they change (``watchfiles``, debounced).
+
+An editor's save is often several file events (temp file, rename, chmod); ``awatch`` groups
+them, so one save is one reload. A rule *file* is watched through its folder, because editors
+replace a file by renaming a new one over it and a watch on the old inode would go deaf.
+Set ``WATCHFILES_FORCE_POLLING=1`` where file events do not arrive (some bind mounts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from watchfiles import Change, awatch
+
+log = logging.getLogger("alertbot.engine.watcher")
+
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
+def watch_target(path: Path) -> tuple[Path, Callable[[Change, str], bool]]:
+    """The folder to watch and which changes in it count: rule files, not ``.swp`` backups."""
+    target = path.resolve() if path.is_file() else None
+
+    def wanted(_change: Change, changed: str) -> bool:
+        changed_path = Path(changed)
+        if target is not None:
+            return changed_path.resolve() == target
+        return changed_path.suffix in RULE_SUFFIXES and not changed_path.name.startswith(".")
+
+    return (path if target is None else path.parent), wanted
+
+
+async def watch_rules(
+    path: Path,
+    on_change: Callable[[], Awaitable[object]],
+    stop: asyncio.Event,
+    *,
+    debounce_ms: int = 400,
+    retry_after: float = 5.0,
+) -> None:
+    """Call ``on_change`` after each settled change under ``path`` until ``stop`` is set.
+
+    A watch that fails (the folder was removed, too many watches) is logged and tried again
+    after ``retry_after`` seconds: the bot keeps running on the rules it has.
+    """
+    folder, wanted = watch_target(path)
+    while not stop.is_set():
+        try:
+            async for _changes in awatch(
+                folder,
+                watch_filter=wanted,
+                debounce=debounce_ms,
+                stop_event=stop,
+            ):
+                await on_change()
+        except Exception as exc:  # a broken watch must not end the bot
+            log.error("watching %s failed: %s; retrying in %.0fs", folder, exc, retry_after)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=retry_after)
