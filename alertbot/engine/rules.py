@@ -7,8 +7,8 @@ Every error names the file, the line and (where there is one) the rule.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -83,83 +83,107 @@ def rule_files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+ChannelCheck = Callable[[str, dict[str, Any]], object]
+"""Checks one channel's options for its type; raises ``ValueError("key: what; key: what")``.
+
+The engine never imports delivery: the app and ``check`` pass delivery's ``validate_options``.
+"""
+
+
 def load_rules(
-    path: Path, env: Mapping[str, str] | None = None, missing: MissingVariables = "error"
+    path: Path,
+    env: Mapping[str, str] | None = None,
+    missing: MissingVariables = "error",
+    check_channel: ChannelCheck | None = None,
 ) -> RuleSet:
     """Read and validate every rule file under ``path``; ``RulesError`` lists all problems.
 
     ``missing="warning"`` (``alertbot check`` without ``--strict``) lets rules load with a
     ``${VAR}`` unset and puts the problem in ``RuleSet.warnings`` instead.
     """
-    problems: list[Problem] = []
-    ruleset = RuleSet()
+    loader = _Loader(env, missing, check_channel)
     for file in rule_files(path):
+        loader.read_file(file)
+    return loader.finish()
+
+
+class _Loader:
+    """One load: the rule set being built, its problems, the names seen so far."""
+
+    def __init__(
+        self, env: Mapping[str, str] | None, missing: MissingVariables, check: ChannelCheck | None
+    ) -> None:
+        self.env = env
+        self.missing = missing
+        self.check_channel = check
+        self.ruleset = RuleSet()
+        self.problems: list[Problem] = []
+        self.rule_names: dict[str, tuple[str, int]] = {}
+        """Every rule name with its place, valid rule or not: duplicates are found at once."""
+
+    def report(self, file: str, line: int, message: str) -> None:
+        self.problems.append(Problem(file, line, message))
+
+    def read_file(self, file: Path) -> None:
         display = str(file)
         try:
             document = load_yaml(file, display)
         except RulesError as exc:
-            problems.extend(exc.problems)
-            continue
+            self.problems.extend(exc.problems)
+            return
         if document is None:
-            continue
+            return
         if not isinstance(document, Located):
-            problems.append(
-                Problem(display, 1, "expected a mapping with channels, defaults, rules")
-            )
-            continue
+            self.report(display, 1, "expected a mapping with channels, defaults, rules")
+            return
         found: list[Problem] = []
-        substitute(document, env, (display, 1), found, missing)
-        problems.extend(p for p in found if p.severity == "error")
-        ruleset.warnings.extend(p for p in found if p.severity == "warning")
+        substitute(document, self.env, (display, 1), found, self.missing)
+        self.problems.extend(p for p in found if p.severity == "error")
+        self.ruleset.warnings.extend(p for p in found if p.severity == "warning")
         for key in document:
             if key not in ("channels", "defaults", "rules"):
-                problems.append(
-                    Problem(display, document.line_of(key), f"unknown top-level key {key!r}")
-                )
-        _read_channels(document, ruleset, problems)
-        _read_defaults(document, ruleset, problems)
-        _read_rules(document, ruleset, problems)
-    _cross_check(ruleset, problems)
-    if problems:
-        raise RulesError(problems)
-    return ruleset
+                self.report(display, document.line_of(key), f"unknown top-level key {key!r}")
+        self.read_channels(document)
+        self.read_defaults(document)
+        self.read_rules(document)
 
+    def finish(self) -> RuleSet:
+        self.cross_check()
+        if self.problems:
+            raise RulesError(sorted(self.problems, key=lambda p: (p.file, p.line)))
+        return self.ruleset
 
-def _read_defaults(document: Located, ruleset: RuleSet, problems: list[Problem]) -> None:
-    if "defaults" not in document:
-        return
-    line = document.line_of("defaults")
-    if ruleset.defaults_at is not None:
-        first = ruleset.defaults_at
-        problems.append(
-            Problem(document.file, line, f"defaults already given at {first[0]}:{first[1]}")
-        )
-        return
-    ruleset.defaults_at = (document.file, line)
-    if isinstance(document["defaults"], Located):
-        ruleset.defaults_lines = document["defaults"].key_lines
-    defaults = _validate(Defaults, document["defaults"], document.file, line, "defaults", problems)
-    if defaults is not None:
-        ruleset.defaults = defaults
+    def read_defaults(self, document: Located) -> None:
+        if "defaults" not in document:
+            return
+        ruleset, line = self.ruleset, document.line_of("defaults")
+        if ruleset.defaults_at is not None:
+            first = ruleset.defaults_at
+            self.report(document.file, line, f"defaults already given at {first[0]}:{first[1]}")
+            return
+        raw = document["defaults"]
+        ruleset.defaults_at = (document.file, line)
+        ruleset.defaults_lines = raw.key_lines if isinstance(raw, Located) else {}
+        defaults = _validate(Defaults, raw, document.file, line, "defaults", self.problems)
+        if defaults is not None:
+            ruleset.defaults = defaults
 
-
-def _read_channels(document: Located, ruleset: RuleSet, problems: list[Problem]) -> None:
-    channels = document.get("channels")
-    if channels is None:
-        return
-    if not isinstance(channels, Located):
-        problems.append(
-            Problem(document.file, document.line_of("channels"), "channels: expected a mapping")
-        )
-        return
-    for name, spec in channels.items():
-        line = channels.line_of(name)
-        if name in ruleset.channels:
-            problems.append(Problem(document.file, line, f"channel {name!r} is defined twice"))
-            continue
-        model = _validate(ChannelSpec, spec, document.file, line, f"channel {name!r}", problems)
-        if model is not None:
-            ruleset.channels[name] = model
+    def read_channels(self, document: Located) -> None:
+        channels = document.get("channels")
+        if channels is None:
+            return
+        if not isinstance(channels, Located):
+            self.report(document.file, document.line_of("channels"), "channels: expected a mapping")
+            return
+        for name, spec in channels.items():
+            line = channels.line_of(name)
+            if name in self.ruleset.channels:
+                self.report(document.file, line, f"channel {name!r} is defined twice")
+                continue
+            label = f"channel {name!r}"
+            model = _validate(ChannelSpec, spec, document.file, line, label, self.problems)
+            if model is None:
+                continue
             unresolved = frozenset(
                 key
                 for key, value in (spec.items() if isinstance(spec, Located) else ())
@@ -167,65 +191,71 @@ def _read_channels(document: Located, ruleset: RuleSet, problems: list[Problem])
             )
             lines = spec.key_lines if isinstance(spec, Located) else {}
             located = LocatedChannel(model, document.file, line, unresolved, lines)
-            ruleset.channel_sources[name] = located
+            self.ruleset.channels[name] = model
+            self.ruleset.channel_sources[name] = located
+            self.check_options(name, located)
 
+    def check_options(self, name: str, channel: LocatedChannel) -> None:
+        """The channel's keys for its type. A complaint about a value that still reads
+        ``${VAR}`` (``check`` without secrets) is a warning: that value cannot be judged."""
+        if self.check_channel is None:
+            return
+        try:
+            self.check_channel(channel.spec.type, channel.spec.options)
+        except ValueError as exc:
+            for part in str(exc).split("; "):
+                key = part.split(":", 1)[0].split(".", 1)[0]
+                problem = Problem(channel.file, channel.line_of(key), f"channel {name!r}: {part}")
+                if key in channel.unresolved:
+                    self.ruleset.warnings.append(replace(problem, severity="warning"))
+                else:
+                    self.problems.append(problem)
 
-def _read_rules(document: Located, ruleset: RuleSet, problems: list[Problem]) -> None:
-    rules = document.get("rules")
-    if rules is None:
-        return
-    if not isinstance(rules, list):
-        problems.append(Problem(document.file, document.line_of("rules"), "rules: expected a list"))
-        return
-    names = {r.rule.name: r for r in ruleset.rules}
-    for raw in rules:
-        line = raw.line if isinstance(raw, Located) else document.line_of("rules")
-        label = f"rule {raw.get('name')!r}" if isinstance(raw, Located) else "rule"
-        rule = _validate(RULE, raw, document.file, line, label, problems)
-        if rule is None:
-            continue
-        if rule.name in names:
-            first = names[rule.name]
-            problems.append(
-                Problem(
-                    document.file,
-                    line,
-                    f"rule {rule.name!r}: name already used at {first.file}:{first.line}",
-                )
-            )
-            continue
-        lines = raw.key_lines if isinstance(raw, Located) else {}
-        located = LocatedRule(rule, document.file, line, lines)
-        names[rule.name] = located
-        ruleset.rules.append(located)
+    def read_rules(self, document: Located) -> None:
+        rules = document.get("rules")
+        if rules is None:
+            return
+        if not isinstance(rules, list):
+            self.report(document.file, document.line_of("rules"), "rules: expected a list")
+            return
+        for raw in rules:
+            self.read_rule(document, raw)
 
+    def read_rule(self, document: Located, raw: Any) -> None:
+        located_raw = raw if isinstance(raw, Located) else None
+        line = located_raw.line if located_raw else document.line_of("rules")
+        name = located_raw.get("name") if located_raw else None
+        if isinstance(name, str):
+            if name in self.rule_names:
+                first = self.rule_names[name]
+                message = f"rule {name!r}: name already used at {first[0]}:{first[1]}"
+                self.report(document.file, line, message)
+                return
+            self.rule_names[name] = (document.file, line)
+        label = f"rule {name!r}" if isinstance(name, str) else "rule"
+        rule = _validate(RULE, raw, document.file, line, label, self.problems)
+        if rule is not None:
+            lines = located_raw.key_lines if located_raw else {}
+            self.ruleset.rules.append(LocatedRule(rule, document.file, line, lines))
 
-def _cross_check(ruleset: RuleSet, problems: list[Problem]) -> None:
-    """References between files: every channel named must exist."""
-    file, line = ruleset.defaults_at or ("defaults", 0)
-    for key in ("notify", "admin"):
-        for channel in getattr(ruleset.defaults, key):
-            if channel not in ruleset.channels:
-                at = ruleset.defaults_lines.get(key, line)
-                problems.append(Problem(file, at, f"defaults: {key}: unknown channel {channel!r}"))
-    for located in ruleset.rules:
-        if not ruleset.notify_for(located.rule):
-            problems.append(
-                Problem(
-                    located.file,
-                    located.line,
-                    f"rule {located.rule.name!r}: no channel: set notify or defaults.notify",
-                )
-            )
-        for channel in located.rule.notify or ():
-            if channel not in ruleset.channels:
-                problems.append(
-                    Problem(
-                        located.file,
-                        located.line_of("notify"),
-                        f"rule {located.rule.name!r}: unknown channel {channel!r}",
-                    )
-                )
+    def cross_check(self) -> None:
+        """References between files: every channel named must exist."""
+        ruleset = self.ruleset
+        file, line = ruleset.defaults_at or ("defaults", 0)
+        for key in ("notify", "admin"):
+            for channel in getattr(ruleset.defaults, key):
+                if channel not in ruleset.channels:
+                    at = ruleset.defaults_lines.get(key, line)
+                    self.report(file, at, f"defaults: {key}: unknown channel {channel!r}")
+        for located in ruleset.rules:
+            name = located.rule.name
+            if not ruleset.notify_for(located.rule):
+                message = f"rule {name!r}: no channel: set notify or defaults.notify"
+                self.report(located.file, located.line, message)
+            for channel in located.rule.notify or ():
+                if channel not in ruleset.channels:
+                    message = f"rule {name!r}: unknown channel {channel!r}"
+                    self.report(located.file, located.line_of("notify"), message)
 
 
 def _validate(
@@ -261,5 +291,7 @@ def _describe(error: Mapping[str, Any]) -> str:
         )
     if kind == "union_tag_not_found":
         return "missing key 'event'"
+    if kind == "string_type" and isinstance(error.get("input"), bool):
+        return "YAML reads on/off/yes/no as true/false: put the text in quotes"
     message = str(error.get("msg", "invalid"))
     return message.removeprefix("Value error, ")

@@ -1,0 +1,66 @@
+"""Templates are checked against each kind's fields when rules load; defaults always render."""
+
+from __future__ import annotations
+
+import pytest
+
+from alertbot.engine.messages import (
+    DEFAULT_MESSAGES,
+    SNAPSHOT,
+    SUMMARIES,
+    check_template,
+    render,
+    sample_fields,
+)
+from alertbot.engine.schema import KINDS
+
+
+@pytest.mark.parametrize("key", list(DEFAULT_MESSAGES))
+def test_defaults_and_summaries_are_valid_templates(key: str) -> None:
+    kind = "condition" if key == SNAPSHOT else key
+    assert check_template(kind, DEFAULT_MESSAGES[key]) is None
+    assert check_template(kind, SUMMARIES[key]) is None
+
+
+def test_every_kind_has_a_default() -> None:
+    assert set(KINDS) <= set(DEFAULT_MESSAGES) and set(KINDS) <= set(SUMMARIES)
+
+
+TEMPLATES = [
+    # (kind, template, problem fragment or None)
+    ("price", "{display} {price:,}원 {level:,} {rate:+.2f}%", None),
+    ("price", "{time:%H:%M} {rule}", None),
+    ("price", "{{literal}} {price}", None),
+    ("vi", "{vi_price:,}", None),
+    ("fill", "{amount:,}원", None),
+    ("condition", "{condition_label} {matches_text}", None),
+    ("market", "{market_ko} {label_text}", None),
+    ("news", "{title} {symbols_text}", None),
+    ("vi", "{price}", "unknown field {price} for vi events"),
+    ("news", "{title:,}", "bad template"),
+    ("price", "{price:%Y}", "bad template"),
+    ("price", "{0}", "unnamed"),
+    ("price", "{}", "unnamed"),
+    ("price", "{price", "bad template"),
+    ("price", "price}", "bad template"),
+    ("price", "{display.nope}", "bad template"),
+]
+
+
+@pytest.mark.parametrize(("kind", "template", "fragment"), TEMPLATES)
+def test_check_template(kind: str, template: str, fragment: str | None) -> None:
+    problem = check_template(kind, template)
+    if fragment is None:
+        assert problem is None
+    else:
+        assert problem is not None and fragment in problem
+
+
+def test_unknown_field_lists_the_fields_there_are() -> None:
+    problem = check_template("fill", "{prcie}")
+    assert problem is not None and "price" in problem and "qty" in problem
+
+
+def test_render_never_raises() -> None:
+    assert render("{nope}", sample_fields("vi")) == "{nope}"
+    assert render("{vi_price:,}", sample_fields("vi")) == "0"
