@@ -59,7 +59,10 @@ class Crossings(Generic[T]):
         """``(code, venue)`` → last value: KRX and NXT trade one stock at different prices."""
 
     def add(self, symbol: str, up: bool, level: float, order: int, payload: T) -> None:
-        self.levels.setdefault(symbol, Levels()).add(up, level, order, payload)
+        levels = self.levels.get(symbol)
+        if levels is None:
+            levels = self.levels[symbol] = Levels()
+        levels.add(up, level, order, payload)
 
     def finish(self) -> None:
         """Sort every stock's levels once all rules are added."""

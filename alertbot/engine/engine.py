@@ -59,9 +59,13 @@ class Engine:
     def subscriptions(self) -> Subscriptions:
         return self._index.subscriptions
 
-    def swap(self, ruleset: RuleSet) -> None:
-        """Use ``ruleset`` from the next event on; unchanged rules keep their state."""
-        index = RuleIndex(ruleset)
+    def swap(self, rules: RuleSet | RuleIndex) -> None:
+        """Use ``rules`` from the next event on; unchanged rules keep their state.
+
+        Pass a ``RuleIndex`` built off the event loop (a big rule set takes seconds to index)
+        and the swap itself is a few dict copies.
+        """
+        index = rules if isinstance(rules, RuleIndex) else RuleIndex(rules)
         old = self._index
         index.prices.keep_last(old.prices, index.prices.levels)
         index.rates.keep_last(old.rates, index.rates.levels)

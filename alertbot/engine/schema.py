@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import timedelta
+from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -138,7 +139,7 @@ class RuleBase(_Strict):
         """The symbols this rule is limited to, or None for every symbol."""
         return None
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """Same name and same definition ⇔ same fingerprint: rule state survives a reload."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]

@@ -39,16 +39,22 @@ async def watch_rules(
     on_change: Callable[[], Awaitable[object]],
     stop: asyncio.Event,
     *,
+    ready: asyncio.Event | None = None,
     debounce_ms: int = 400,
     retry_after: float = 5.0,
 ) -> None:
     """Call ``on_change`` after each settled change under ``path`` until ``stop`` is set.
 
-    A watch that fails (the folder was removed, too many watches) is logged and tried again
-    after ``retry_after`` seconds: the bot keeps running on the rules it has.
+    ``ready`` is set once changes are being recorded: ``awatch`` opens its OS watch before
+    its first suspension, so whoever waits on ``ready`` resumes only after that (tests rely
+    on it to change a file without racing the watch). A watch that fails (the folder was
+    removed, too many watches) is logged and tried again after ``retry_after`` seconds: the
+    bot keeps running on the rules it has.
     """
     folder, wanted = watch_target(path)
     while not stop.is_set():
+        if ready is not None:
+            ready.set()
         try:
             async for _changes in awatch(
                 folder,

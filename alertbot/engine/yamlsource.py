@@ -52,8 +52,13 @@ class Located(dict[str, Any]):
         return self.key_lines.get(key, self.line)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings are ``Located``."""
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML has it: a 100,000-rule folder parses in seconds, not a minute.
+Both keep node marks (line numbers) and construct only safe types."""
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[valid-type, misc]
+    """A safe loader whose mappings are ``Located``."""
 
     filename = ""
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from alertbot.engine.rules import RuleSet, load_rules
 from alertbot.events import KST
+from alertbot.settings import Settings
+from alertbot.sim.kiwoom import SIM_TOKEN, KiwoomSimulator
 
 HEADER = """
 channels:
@@ -33,3 +35,15 @@ def write_rules(folder: Path, rules: str, header: str = HEADER, name: str = "rul
 def ruleset(folder: Path, rules: str, header: str = HEADER) -> RuleSet:
     write_rules(folder, rules, header)
     return load_rules(folder, env={})
+
+
+def sim_settings(simulator: KiwoomSimulator, rules: Path, state: Path) -> Settings:
+    """An app's settings for the Kiwoom simulator on loopback."""
+    return Settings.from_env(
+        {
+            "KIWOOM_TOKEN": SIM_TOKEN,
+            "KIWOOM_WS_URL": simulator.url,
+            "ALERTBOT_RULES": str(rules),
+            "ALERTBOT_STATE": str(state),
+        }
+    )

@@ -1,0 +1,158 @@
+"""Hot reload through the running app: simulated Kiwoom in, fake Telegram out, real sockets.
+
+Editing the rules while the bot runs must take effect at once, and a mistake must never
+silence the bot: the last good rules keep firing and the admin channel says what is wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from alertbot.app import App
+from alertbot.sim.kiwoom import KiwoomSimulator, vi_entry
+from alertbot.sim.telegram import FakeTelegram
+from tests.engine.support import sim_settings
+
+HEADER = """
+channels:
+  phone:
+    type: telegram
+    token: ${TELEGRAM_BOT_TOKEN}
+    chat_id: "424242"
+    base_url: ${TELEGRAM_BASE_URL}
+defaults:
+  notify: [phone]
+  admin: [phone]
+  cooldown: 0s
+rules:
+"""
+NEWS_ONLY = HEADER + "  - {name: headlines, event: news, keywords: [리튬]}\n"
+WITH_VI = NEWS_ONLY + '  - {name: vi-samsung, event: vi, symbols: ["005930"]}\n'
+
+
+def write(folder: Path, text: str) -> None:
+    """Replace the rule file in one rename, as editors do (never a half-written file)."""
+    temporary = folder / "rules.yaml.tmp"
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, folder / "rules.yaml")
+
+
+def vi_registered(simulator: KiwoomSimulator) -> bool:
+    return any(("1h", "") in session.registrations for session in simulator.live)
+
+
+@pytest.fixture
+async def running(
+    tmp_path: Path, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram
+) -> AsyncIterator[App]:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    write(rules, NEWS_ONLY)
+    settings = sim_settings(kiwoom_sim, rules, tmp_path / "state.db")
+    env = {"TELEGRAM_BOT_TOKEN": "123:fake", "TELEGRAM_BASE_URL": fake_telegram.base_url}
+    app = App(settings, env=env)
+    await app.start()
+    try:
+        async with asyncio.timeout(5):
+            await app.rules_watched.wait()
+        await kiwoom_sim.wait_for(lambda: bool(kiwoom_sim.live))
+        yield app
+    finally:
+        await app.stop()
+
+
+async def test_edit_break_fix(
+    running: App, tmp_path: Path, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram
+) -> None:
+    folder = tmp_path / "rules"
+    texts = lambda: [m.text for m in fake_telegram.messages]  # noqa: E731
+
+    # No VI rule yet: nothing registered for VI.
+    assert not vi_registered(kiwoom_sim)
+
+    # Add a rule → its subscription goes out → it fires.
+    write(folder, WITH_VI)
+    await kiwoom_sim.wait_for(lambda: vi_registered(kiwoom_sim))
+    await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=78400, hhmmss="090512")])
+    await fake_telegram.wait_for(lambda: any("78,400" in t for t in texts()))
+
+    # Break the YAML → one admin notice naming file and line; the old rules keep firing.
+    write(folder, WITH_VI + "  - name: broken\n    event: vi\n    stat: triggered\n")
+    await fake_telegram.wait_for(lambda: any("rules not reloaded" in t for t in texts()))
+    [notice] = [t for t in texts() if "rules not reloaded" in t]
+    assert f"{folder / 'rules.yaml'}:17: rule 'broken': stat: unknown key" in notice
+    await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=79100, hhmmss="091000")])
+    await fake_telegram.wait_for(lambda: any("79,100" in t for t in texts()))
+    assert vi_registered(kiwoom_sim)
+
+    # Fix it → applied (the new message shows), and the admin hears it is fixed.
+    fixed = WITH_VI.replace(
+        'symbols: ["005930"]}', 'symbols: ["005930"], message: "고쳐짐 {display}"}'
+    )
+    write(folder, fixed)
+    await fake_telegram.wait_for(lambda: any("rules fixed and applied" in t for t in texts()))
+    await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=80000, hhmmss="092000")])
+    await fake_telegram.wait_for(lambda: any("고쳐짐 삼성전자(005930)" in t for t in texts()))
+    assert sum("rules not reloaded" in t for t in texts()) == 1
+
+
+async def test_removing_the_rule_removes_the_subscription(
+    running: App, tmp_path: Path, kiwoom_sim: KiwoomSimulator
+) -> None:
+    folder = tmp_path / "rules"
+    write(folder, WITH_VI)
+    await kiwoom_sim.wait_for(lambda: vi_registered(kiwoom_sim))
+    write(folder, NEWS_ONLY)
+    await kiwoom_sim.wait_for(lambda: not vi_registered(kiwoom_sim))
+    assert any(m.get("trnm") == "REMOVE" for m in kiwoom_sim.received)
+
+
+async def test_the_same_error_is_reported_once(
+    running: App, tmp_path: Path, fake_telegram: FakeTelegram
+) -> None:
+    broken = NEWS_ONLY + "  - {name: x, event: vi, sate: any}\n"
+    (tmp_path / "rules" / "rules.yaml").write_text(broken, encoding="utf-8")
+    assert await running.reload() is False
+    assert await running.reload() is False
+    assert running.delivery is not None
+    await running.delivery.drain()
+    assert sum("rules not reloaded" in m.text for m in fake_telegram.messages) == 1
+
+
+async def test_a_new_channel_needs_a_restart(
+    running: App, tmp_path: Path, fake_telegram: FakeTelegram
+) -> None:
+    folder = tmp_path / "rules"
+    text = NEWS_ONLY.replace("defaults:", "  log: {type: console}\ndefaults:")
+    (folder / "rules.yaml").write_text(text, encoding="utf-8")
+    assert await running.reload() is False
+    await fake_telegram.wait_for(
+        lambda: any("channel 'log' is new: restart" in m.text for m in fake_telegram.messages)
+    )
+
+
+async def test_sighup_reloads(tmp_path: Path, kiwoom_sim: KiwoomSimulator) -> None:
+    """``run_until_signalled`` wires SIGHUP to a reload (no watcher in this app)."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    header = "channels:\n  log: {type: console}\ndefaults:\n  notify: [log]\nrules:\n"
+    (rules / "r.yaml").write_text(header + "  - {name: n, event: news}\n", encoding="utf-8")
+    settings = sim_settings(kiwoom_sim, rules, tmp_path / "state.db")
+    app = App(settings, env={}, watch=False)
+    running = asyncio.create_task(app.run_until_signalled())
+    try:
+        await kiwoom_sim.wait_for(lambda: bool(kiwoom_sim.live))
+        (rules / "r.yaml").write_text(header + "  - {name: v, event: vi}\n", encoding="utf-8")
+        os.kill(os.getpid(), signal.SIGHUP)
+        await kiwoom_sim.wait_for(lambda: vi_registered(kiwoom_sim))
+        assert app.engine is not None and [r.rule.name for r in app.engine.ruleset.rules] == ["v"]
+    finally:
+        os.kill(os.getpid(), signal.SIGTERM)
+        async with asyncio.timeout(10):
+            await running
