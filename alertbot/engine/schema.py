@@ -9,6 +9,7 @@ keyword where a list was meant) into what the trader meant, and say clearly what
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from datetime import timedelta
 from functools import cached_property
@@ -61,7 +62,7 @@ def _symbol(value: Any) -> str:
 
 
 def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"expected a number such as 80000, got {value!r}")
     return value
 

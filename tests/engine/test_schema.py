@@ -95,6 +95,8 @@ INVALID = [
     ('- name: a\n  event: price\n  symbol: "005930"\n  above: "8만"', "expected a number", 3),
     ('- name: a\n  event: price\n  symbol: "005930"\n  above: -1', "greater than 0", 3),
     ('- name: a\n  event: price\n  symbol: "005930"\n  above: true', "expected a number", 3),
+    ('- name: a\n  event: price\n  symbol: "005930"\n  above: .inf', "expected a number", 3),
+    ('- name: a\n  event: price\n  symbol: "005930"\n  change_pct_below: .nan', "a number", 3),
     ("- name: a\n  event: condition", "give condition", 0),
     ("- name: a\n  event: condition\n  condition: x\n  seq: 1", "one of them", 0),
     ("- name: a\n  event: condition\n  seq: abc", "seq", 2),
