@@ -31,6 +31,7 @@ channels:
 defaults:
   notify: [phone]
   admin: [phone]
+  cooldown: 0s             # these tests send one stock's VI twice on purpose
 rules:
   - name: vi-a
     event: vi

@@ -41,6 +41,8 @@ class Engine:
         self.cooldowns = cooldowns or Cooldowns()
         self.stats: Counter[tuple[str, Outcome]] = Counter()
         """``(rule name, outcome)`` → count, for ``replay`` and metrics."""
+        self.names: dict[str, str] = {}
+        """Stock code → name as some feed last sent it, for messages from feeds that do not."""
         self._index = RuleIndex(ruleset)
         self.cooldowns.keep_only(self._index.fingerprints)
         self._handlers: dict[str, Callable[[Event, datetime], list[Alert]]] = {
@@ -73,6 +75,8 @@ class Engine:
         self._index = index
 
     def evaluate(self, event: Event, now: datetime | None = None) -> list[Alert]:
+        if event.name and event.symbol:
+            self.names[event.symbol] = event.name
         handler = self._handlers.get(event.kind)
         return handler(event, now or now_kst()) if handler else []
 
@@ -211,7 +215,7 @@ class Engine:
         if compiled.cooldown:
             self.cooldowns.fired(rule.name, compiled.fingerprint, subject, now)
         self.stats[(rule.name, "fired")] += 1
-        fields = alert_fields(shown or event, rule.name, crossing)
+        fields = alert_fields(shown or event, rule.name, crossing, self.names)
         key = SNAPSHOT if snapshot else event.kind
         template = DEFAULT_MESSAGES[SNAPSHOT] if snapshot else compiled.template
         alerts.append(

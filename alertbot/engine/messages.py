@@ -10,6 +10,7 @@ line number, never a crash or a broken message at 09:00.
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -97,15 +98,28 @@ class Crossing:
         }
 
 
-def alert_fields(event: Event, rule: str, crossing: Crossing | None = None) -> dict[str, Any]:
-    """Everything a template may name for this event."""
+def alert_fields(
+    event: Event,
+    rule: str,
+    crossing: Crossing | None = None,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Everything a template may name for this event.
+
+    ``names`` (code → name, learned from other events) fills in the name where this event's
+    feed does not send one: a trade frame has only the code, the VI before it had the name.
+    """
+    names = names or {}
     values = event.fields()
     values["rule"] = rule
+    if not event.name and event.symbol in names:
+        values["name"] = names[event.symbol]
+        values["display"] = display_name(event.symbol, values["name"])
     if crossing is not None:
         values.update(crossing.fields())
     if isinstance(event, ConditionHit):
         values["condition_label"] = event.condition or f"#{event.seq}"
-        shown = [display_name(code, "") for code in event.matches[:SNAPSHOT_LIST_MAX]]
+        shown = [display_name(c, names.get(c, "")) for c in event.matches[:SNAPSHOT_LIST_MAX]]
         rest = len(event.matches) - len(shown)
         values["matches_text"] = ", ".join(shown) + (f" 외 {rest}종목" if rest > 0 else "")
     elif isinstance(event, MarketStatus):

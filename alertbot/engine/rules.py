@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from alertbot.engine.schema import RULE, ChannelSpec, Defaults, Rule, RuleBase
+from alertbot.engine.schema import parse_duration as parse_duration  # ops reads /mute 2h with it
 from alertbot.engine.yamlsource import (
     VARIABLE,
     Located,

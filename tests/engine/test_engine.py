@@ -536,3 +536,23 @@ def test_an_event_meets_only_rules_for_its_symbol(tmp_path: Path) -> None:
         "n17"
     ]
     assert [a.rule for a in eng.evaluate(vi(symbol="000017"))] == ["v17"]
+
+
+def test_names_learned_from_other_events_fill_in_for_feeds_without_them(tmp_path: Path) -> None:
+    """Kiwoom's trade frames carry only the code; the VI before it carried the name."""
+    eng = engine(
+        tmp_path,
+        """
+        - {name: p, event: price, symbol: "005930", above: 100, cooldown: 0}
+        - {name: c, event: condition, seq: 4}
+        """,
+    )
+    eng.evaluate(replace(tick(99), name=""))
+    [before] = eng.evaluate(replace(tick(101), name="", price=101))
+    assert before.text.startswith("📈 005930 101원")
+    eng.evaluate(vi())
+    eng.evaluate(replace(tick(99), name=""))
+    [after] = eng.evaluate(replace(tick(101), name=""))
+    assert after.text.startswith("📈 삼성전자(005930) 101원")
+    [snapshot] = eng.evaluate(hit(action="snapshot", matches=("005930", "000660")))
+    assert snapshot.text.endswith("2종목: 삼성전자(005930), 000660")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from alertbot.app import App
-from alertbot.sim.kiwoom import KiwoomSimulator, vi_entry
+from alertbot.sim.kiwoom import KiwoomSimulator, trade_entry, vi_entry
 from alertbot.sim.telegram import FakeTelegram
 from tests.engine.support import sim_settings
 
@@ -100,6 +100,21 @@ async def test_edit_break_fix(
     await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=80000, hhmmss="092000")])
     await fake_telegram.wait_for(lambda: any("고쳐짐 삼성전자(005930)" in t for t in texts()))
     assert sum("rules not reloaded" in t for t in texts()) == 1
+
+
+async def test_a_new_price_rule_registers_its_stock_and_fires(
+    running: App, tmp_path: Path, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram
+) -> None:
+    price_rule = '  - {name: samsung-80k, event: price, symbol: "005930", above: 80000}\n'
+    write(tmp_path / "rules", NEWS_ONLY + price_rule)
+    await kiwoom_sim.wait_for(
+        lambda: any(("0B", "005930") in s.registrations for s in kiwoom_sim.live)
+    )
+    for price, hhmmss in ((79900, "091500"), (80100, "091501")):
+        await kiwoom_sim.push([trade_entry("005930", price, hhmmss=hhmmss)])
+    await fake_telegram.wait_for(
+        lambda: any("80,000원 상향 돌파" in m.text for m in fake_telegram.messages)
+    )
 
 
 async def test_removing_the_rule_removes_the_subscription(
