@@ -24,6 +24,7 @@ from alertbot.events import (
     Fill,
     MarketStatus,
     News,
+    Vi,
     display_name,
 )
 
@@ -31,11 +32,7 @@ SNAPSHOT = "condition_snapshot"
 """Message key for a condition's first answer (its current matches, one summary)."""
 
 DEFAULT_MESSAGES: dict[str, str] = {
-    "vi": (
-        "⚡ VI {state_ko} {display}\n"
-        "{kind_ko} VI · {direction_ko} · 발동가 {vi_price:,}원 ({rate:+.2f}%)\n"
-        "{hhmmss} · {venue}"
-    ),
+    "vi": ("⚡ VI {state_ko} {display}\n{vi_line}\n{hhmmss} · {venue}"),
     "price": ("{arrow} {display} {price:,}원 ({rate:+.2f}%)\n{level_text} {cross_ko} · {hhmmss}"),
     "condition": "🔎 조건검색 {condition_label} {action_ko}: {display}\n{hhmmss}",
     SNAPSHOT: "🔎 조건검색 {condition_label} 현재 편입 {match_count}종목: {matches_text}",
@@ -45,7 +42,7 @@ DEFAULT_MESSAGES: dict[str, str] = {
         "주문번호 {order_no} · {hhmmss}"
     ),
     "market": "🚨 {market_ko} {label_text}\n{hhmmss}",
-    "news": "📰 {title}\n{symbols_text}{provider} · {hhmmss}",
+    "news": "📰 {title}\n{news_line}",
 }
 
 SUMMARIES: dict[str, str] = {
@@ -65,6 +62,13 @@ MARKETS_KO = {
     "nxt": "NXT",
     "night": "야간 파생",
     "us": "미국",
+}
+CATEGORIES_KO = {
+    "circuit_breaker": "서킷브레이커",
+    "sidecar": "사이드카",
+    "session": "장운영",
+    "price_limit": "가격제한폭",
+    "other": "기타",
 }
 SNAPSHOT_LIST_MAX = 20
 """A snapshot lists at most this many codes, then ``외 N종목``."""
@@ -117,16 +121,23 @@ def alert_fields(
         values["display"] = display_name(event.symbol, values["name"])
     if crossing is not None:
         values.update(crossing.fields())
-    if isinstance(event, ConditionHit):
+    if isinstance(event, Vi):
+        trigger = f"발동가 {event.vi_price:,}원 ({event.rate:+.2f}%)"
+        parts = (f"{values['kind_ko']} VI", values["direction_ko"], trigger)
+        values["vi_line"] = " · ".join(part for part in parts if part)
+    elif isinstance(event, ConditionHit):
         values["condition_label"] = event.condition or f"#{event.seq}"
         shown = [display_name(c, names.get(c, "")) for c in event.matches[:SNAPSHOT_LIST_MAX]]
         rest = len(event.matches) - len(shown)
         values["matches_text"] = ", ".join(shown) + (f" 외 {rest}종목" if rest > 0 else "")
     elif isinstance(event, MarketStatus):
         values["market_ko"] = MARKETS_KO.get(event.market, event.market or event.market_code)
-        values["label_text"] = event.label or f"{event.category} {event.status_code}".strip()
+        category = CATEGORIES_KO.get(event.category, event.category)
+        values["label_text"] = event.label or f"{category} {event.status_code}".strip()
     elif isinstance(event, News):
-        values["symbols_text"] = f"{', '.join(event.symbols)} · " if event.symbols else ""
+        values["symbols_text"] = ", ".join(display_name(c, names.get(c, "")) for c in event.symbols)
+        parts = (values["symbols_text"], event.provider, values["hhmmss"])
+        values["news_line"] = " · ".join(part for part in parts if part)
     elif isinstance(event, Fill):
         values["amount"] = values["qty"] * values["price"]
     return values

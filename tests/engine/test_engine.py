@@ -155,8 +155,11 @@ def test_vi(tmp_path: Path, keys: str, changes: dict[str, object], fires: bool) 
 
 def test_vi_default_message(tmp_path: Path) -> None:
     [alert] = engine(tmp_path, "- {name: v, event: vi}").evaluate(vi(direction="up"))
-    assert alert.text.startswith("⚡ VI 발동 삼성전자(005930)")
-    assert "78,400원" in alert.text and "+10.02%" in alert.text
+    assert alert.text == (
+        "⚡ VI 발동 삼성전자(005930)\n정적 VI · 상승 · 발동가 78,400원 (+10.02%)\n10:00:00 · KRX"
+    )
+    [no_direction] = engine(tmp_path, "- {name: v, event: vi}").evaluate(vi())
+    assert "정적 VI · 발동가 78,400원" in no_direction.text
 
 
 # ---------------------------------------------------------------------- condition
@@ -556,3 +559,17 @@ def test_names_learned_from_other_events_fill_in_for_feeds_without_them(tmp_path
     assert after.text.startswith("📈 삼성전자(005930) 101원")
     [snapshot] = eng.evaluate(hit(action="snapshot", matches=("005930", "000660")))
     assert snapshot.text.endswith("2종목: 삼성전자(005930), 000660")
+
+
+def test_market_without_a_label_names_the_category_in_korean(tmp_path: Path) -> None:
+    [alert] = engine(tmp_path, "- {name: m, event: market, status: any}").evaluate(
+        market(label="", category="sidecar", status_code="64")
+    )
+    assert alert.text.startswith("🚨 코스피 사이드카 64")
+
+
+def test_news_line_leaves_out_what_the_feed_did_not_send(tmp_path: Path) -> None:
+    [alert] = engine(tmp_path, "- {name: n, event: news}").evaluate(
+        replace(news("시황"), provider="")
+    )
+    assert alert.text == "📰 시황\n10:00:00"
