@@ -58,10 +58,16 @@ SUMMARIES: dict[str, str] = {
 MARKETS_KO = {
     "kospi": "코스피",
     "kosdaq": "코스닥",
-    "derivatives": "파생상품",
+    "derivatives": "선물/옵션",
     "nxt": "NXT",
-    "night": "야간 파생",
-    "us": "미국",
+    "krx_night": "KRX 야간파생",
+    "us": "미국주식",
+    "china_am": "중국주식 오전",
+    "china_pm": "중국주식 오후",
+    "hongkong_am": "홍콩주식 오전",
+    "hongkong_pm": "홍콩주식 오후",
+    "japan_am": "일본주식 오전",
+    "japan_pm": "일본주식 오후",
 }
 CATEGORIES_KO = {
     "circuit_breaker": "서킷브레이커",

@@ -218,7 +218,21 @@ class FillRule(SymbolRule):
 
 
 MARKET_CATEGORIES = ("circuit_breaker", "sidecar", "session", "price_limit", "other")
-MARKET_NAMES = ("kospi", "kosdaq", "derivatives", "nxt", "night", "us")
+MARKET_NAMES = (
+    "kospi",
+    "kosdaq",
+    "derivatives",
+    "nxt",
+    "krx_night",
+    "us",
+    "china_am",
+    "china_pm",
+    "hongkong_am",
+    "hongkong_pm",
+    "japan_am",
+    "japan_pm",
+)
+"""The names the LS feed gives ``jangubun`` 1, 2, 5, 6, 8, 9, A–F (feeds/ls/jstatus.py)."""
 
 
 class MarketRule(RuleBase):

@@ -289,3 +289,13 @@ def test_example_rules_are_valid() -> None:
     loaded = load_rules(root / "rules", env={}, missing="warning")
     kinds = {located.rule.event for located in loaded.rules}
     assert kinds == {"vi", "price", "condition", "fill", "market", "news"}
+
+
+def test_market_names_are_the_ones_the_ls_feed_sends() -> None:
+    """The engine cannot import feeds, so the names are listed twice: keep them in step."""
+    from alertbot.engine.messages import MARKETS_KO
+    from alertbot.engine.schema import MARKET_NAMES
+    from alertbot.feeds.ls.jstatus import MARKETS
+
+    sent = {name for name, _ in MARKETS.values()}
+    assert sent == set(MARKET_NAMES) == set(MARKETS_KO)

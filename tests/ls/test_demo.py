@@ -30,7 +30,6 @@ async def test_the_demo_still_shows_the_vi_day(capsys: pytest.CaptureFixture[str
     assert "VI 발동 삼성전자(005930)" in out and "VI 발동 SK하이닉스(000660)" in out
 
 
-@pytest.mark.xfail(strict=True, reason="needs market/news rules from the rules branch")
 async def test_the_demo_shows_sidecar_circuit_breaker_and_keyword_news(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -27,9 +27,6 @@ channels:
 defaults:
   notify: [phone]
 """
-NEEDS_RULES_BRANCH = pytest.mark.xfail(
-    strict=True, reason="needs market/news rules from the rules branch"
-)
 
 
 def ls_env(ls: LsSimulator, tmp_path: Path) -> dict[str, str]:
@@ -125,7 +122,6 @@ rules:
     assert any("삼성전자(005930)" in t and "78,400" in t for t in texts)
 
 
-@NEEDS_RULES_BRANCH
 async def test_circuit_breaker_and_sidecar_from_jif_reach_telegram(
     tmp_path: Path, ls_sim: LsSimulator, fake_telegram: FakeTelegram, start_app
 ) -> None:
@@ -146,7 +142,6 @@ rules:
     assert any("서킷브레이크 1단계 발동" in t for t in texts)
 
 
-@NEEDS_RULES_BRANCH
 async def test_keyword_news_from_nws_reaches_telegram(
     tmp_path: Path, ls_sim: LsSimulator, fake_telegram: FakeTelegram, start_app
 ) -> None:
