@@ -96,6 +96,7 @@ async def run_demo(rules: Path) -> None:
                 "LS_API_URL": ls.api_url,
                 "LS_WS_URL": ls.ws_url,
                 "ALERTBOT_RULES": str(rules),
+                "ALERTBOT_STATE": ":memory:",  # every demo run shows its alerts afresh
             }
         )
         app = App(settings, env=_PlaceholderEnv(os.environ), console_only=True)
