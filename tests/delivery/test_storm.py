@@ -83,3 +83,15 @@ def test_a_single_alert_carries_its_mute_target_a_digest_none() -> None:
     assert plan([notice, *entries(10)], max_text=4096, storm_at=4, now=now, late_after=60) == (
         Batch((99,), Message("🤖 feed down"))
     )
+
+
+async def test_digests_carry_no_mute_button(
+    tmp_path: Path, fake_telegram: FakeTelegram, clock: VirtualClock
+) -> None:
+    async with running({"phone": telegram(fake_telegram.base_url)}, tmp_path / "s.db", clock) as d:
+        for symbol in SYMBOLS[:10]:
+            d.submit(alert(symbol))
+        await d.drain()
+    [digest_message] = fake_telegram.messages
+    assert "10종목" in digest_message.text
+    assert not digest_message.params.get("reply_markup")

@@ -55,6 +55,8 @@ async def test_long_message_splits_between_lines_never_inside_an_entity(
         assert part.count("<b>") == part.count("</b>")
         assert not re.search(r"&[a-z]*$", part), "an entity was cut"
     assert "\n".join(plain(p) for p in parts) == text
+    with_button = [bool(m.params.get("reply_markup")) for m in fake_telegram.messages]
+    assert with_button == [False] * (len(parts) - 1) + [True], "🔕 under the last part only"
 
 
 def test_to_html_bolds_only_the_headline() -> None:

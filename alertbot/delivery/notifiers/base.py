@@ -129,10 +129,11 @@ class Notifier(ABC):
         return []
 
     def redact(self, text: str) -> str:
-        """``text`` with every secret of this notifier replaced by ``***``."""
+        """``text`` with every secret of this notifier replaced by ``«redacted»`` (the mark
+        the log filter uses too), so an error can quote what the service said."""
         for secret in self.secrets():
             if secret:
-                text = text.replace(secret, "***")
+                text = text.replace(secret, "«redacted»")
         return text
 
 

@@ -191,7 +191,7 @@ class TelegramNotifier(Notifier):
             seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
             return RateLimited(f"telegram 429: retry after {seconds:g}s", seconds)
         if isinstance(exc, InvalidToken):
-            return PermanentError("telegram: the bot token was rejected (401/404)")
+            return PermanentError(f"telegram: the bot token was rejected ({what})")
         if isinstance(exc, Forbidden):
             return PermanentError(f"telegram 403: {what}")
         if isinstance(exc, BadRequest):
