@@ -142,7 +142,7 @@ class App:
         notifiers = build_notifiers(ruleset, self.console_only)
         for notifier in notifiers.values():
             self.metrics.count_sends(notifier, self.progress.progressed)
-        self.delivery = Delivery(notifiers)
+        self.delivery = Delivery(notifiers, self.state, admin=ruleset.defaults.admin)
         await self.delivery.start()
         self.accepting = True
         self.feeds = self._build_feeds()

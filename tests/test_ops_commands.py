@@ -85,8 +85,10 @@ async def test_button_mutes_exactly_that_rule_and_symbol(
 ) -> None:
     async with running_app(tmp_path, kiwoom_sim, fake_telegram) as app:
         await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=78400, hhmmss="090512")])
-        await fake_telegram.wait_for(
-            lambda: any(t.startswith("<b>A ") for t in texts(fake_telegram))
+        await fake_telegram.wait_for(  # both rules' alerts (paced at 1/s per chat) are out
+            lambda: all(
+                any(t.startswith(f"<b>{rule} ") for t in texts(fake_telegram)) for rule in "AB"
+            )
         )
         alert = next(m for m in fake_telegram.messages if m.text.startswith("<b>A "))
         markup = alert.params["reply_markup"]

@@ -1,8 +1,10 @@
 """A fake Telegram Bot API server on 127.0.0.1 for tests and benchmarks.
 
-It answers the methods python-telegram-bot calls (``getMe``, ``sendMessage``, …) in the real
-JSON shape, records every message, and can be scripted to fail the way the real service does.
-Point the client at it with ``base_url=fake.base_url``.
+It answers the methods python-telegram-bot calls (``getMe``, ``sendMessage``, ``getUpdates``,
+``answerCallbackQuery``, …) in the real JSON shape, records every message, and can be scripted
+to fail the way the real service does: ``fail_next("sendMessage", error_response(429, …,
+retry_after=1))``, a ``Hang``, or a standing rule in ``failures``. Point the client at it
+with ``base_url=fake.base_url``.
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
+from alertbot.sim.fakehttp import FakeHTTPService, Hang, request_params
+
 BOT_ID = 7000000001
+
+__all__ = ["BOT_ID", "FakeTelegram", "Hang", "SentMessage", "UpdateQueue", "error_response"]
 
 
 @dataclass
@@ -28,75 +33,44 @@ class SentMessage:
     arrived: float = field(default_factory=time.monotonic)
 
 
-class FakeTelegram:
+class FakeTelegram(FakeHTTPService):
     """``async with FakeTelegram() as tg:`` then ``Bot(token, base_url=tg.base_url)``."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
-        self.host = host
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.messages: list[SentMessage] = []
-        self.requests: list[tuple[str, dict[str, Any]]] = []
-        self._runner: web.AppRunner | None = None
-        self._site: web.TCPSite | None = None
-        self._message_ids = itertools.count(1)
-        self._changed = asyncio.Condition()
-        self.failures: list[Callable[[str, dict[str, Any]], web.Response | None]] = []
-        """Scripted answers: each is asked in turn; the first to return a response wins."""
         self.updates = UpdateQueue(self._changed)
         """What ``getUpdates`` hands out: script it with ``push_message`` / ``push_callback``."""
+        self._message_ids = itertools.count(1)
 
-    async def start(self) -> FakeTelegram:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        self._site = web.TCPSite(self._runner, self.host, 0)
-        await self._site.start()
-        return self
-
-    async def stop(self) -> None:
-        await self.updates.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeTelegram:
-        return await self.start()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._site is not None and self._site._server is not None
-        return self._site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}/bot"
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(predicate)
+    async def start(self) -> FakeTelegram:
+        self.updates.reopen()
+        await super().start()
+        return self
+
+    async def stop(self) -> None:
+        await self.updates.close()
+        await super().stop()
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        params = await _params(request)
-        self.requests.append((method, params))
-        try:
-            for failure in self.failures:
-                response = failure(method, params)
-                if response is not None:
-                    return response
-            if method == "getUpdates":
-                result = await self.updates.get(params)
-            else:
-                result = self._result(request, method, params)
-            return web.json_response({"ok": True, "result": result})
-        finally:
-            async with self._changed:
-                self._changed.notify_all()
+        token = request.match_info["token"]
+        params = await request_params(request)
 
-    def _result(self, request: web.Request, method: str, params: dict[str, Any]) -> Any:
+        async def normal() -> web.Response:
+            result = await self._result(token, method, params)
+            return web.json_response({"ok": True, "result": result})
+
+        return await self.answer(method, params, normal)
+
+    async def _result(self, token: str, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return {
                 "id": BOT_ID,
@@ -108,19 +82,25 @@ class FakeTelegram:
                 "supports_inline_queries": False,
             }
         if method == "sendMessage":
-            chat_id = str(params.get("chat_id", ""))
-            text = str(params.get("text", ""))
-            self.messages.append(SentMessage(request.match_info["token"], chat_id, text, params))
-            return {
-                "message_id": next(self._message_ids),
-                "date": int(time.time()),
-                "chat": {
-                    "id": int(chat_id) if chat_id.lstrip("-").isdigit() else 0,
-                    "type": "private",
-                },
-                "text": text,
-            }
+            return self._send_message(token, params)
+        if method == "getUpdates":
+            return await self.updates.get(params)
         return True
+
+    def _send_message(self, token: str, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = str(params.get("chat_id", ""))
+        text = str(params.get("text", ""))
+        self.messages.append(SentMessage(token, chat_id, text, params, self.clock()))
+        numeric = int(chat_id) if chat_id.lstrip("-").isdigit() else 0
+        result: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": numeric, "type": "supergroup" if numeric < 0 else "private"},
+            "text": text,
+        }
+        if params.get("message_thread_id"):
+            result["message_thread_id"] = int(params["message_thread_id"])
+        return result
 
 
 class UpdateQueue:
@@ -190,6 +170,10 @@ class UpdateQueue:
                     pass
         return list(self._pending)
 
+    def reopen(self) -> None:
+        """The server is (re)starting: long polls wait again."""
+        self._closed = False
+
     async def close(self) -> None:
         """End every waiting long poll (the server is stopping)."""
         self._closed = True
@@ -211,23 +195,19 @@ def _message(chat_id: int, text: str, user_id: int, message_id: int = 0) -> dict
     }
 
 
-def error_response(code: int, description: str, retry_after: int | None = None) -> web.Response:
+def error_response(
+    code: int,
+    description: str,
+    retry_after: int | None = None,
+    migrate_to_chat_id: int | None = None,
+) -> web.Response:
     """The Bot API's error shape: ``{"ok": false, "error_code": …, "description": …}``."""
     body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    parameters: dict[str, Any] = {}
     if retry_after is not None:
-        body["parameters"] = {"retry_after": retry_after}
+        parameters["retry_after"] = retry_after
+    if migrate_to_chat_id is not None:
+        parameters["migrate_to_chat_id"] = migrate_to_chat_id
+    if parameters:
+        body["parameters"] = parameters
     return web.json_response(body, status=code)
-
-
-async def _params(request: web.Request) -> dict[str, Any]:
-    """python-telegram-bot posts form or JSON bodies; accept both, plus the query string."""
-    params: dict[str, Any] = dict(request.query)
-    if request.can_read_body:
-        if request.content_type == "application/json":
-            body = await request.json()
-            if isinstance(body, dict):
-                params.update(body)
-        else:
-            form = await request.post()
-            params.update({k: v for k, v in form.items() if isinstance(v, str)})
-    return params

@@ -4,7 +4,7 @@ Adding a service is one file here that subclasses ``Notifier`` and decorates its
 ``@register``; importing this package imports every built-in one.
 """
 
-from alertbot.delivery.notifiers import console, telegram  # noqa: F401 - registers them
-from alertbot.delivery.notifiers.base import NOTIFIERS, Notifier, build_notifier
+from alertbot.delivery.notifiers import console, slack, telegram  # noqa: F401 - registers them
+from alertbot.delivery.notifiers.base import NOTIFIERS, Message, Notifier, build_notifier
 
-__all__ = ["NOTIFIERS", "Notifier", "build_notifier"]
+__all__ = ["NOTIFIERS", "Message", "Notifier", "build_notifier"]

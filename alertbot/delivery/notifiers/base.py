@@ -1,17 +1,21 @@
-"""The notifier contract and registry, and the errors every notifier raises.
+"""The notifier contract and registry, the message it sends, and the errors it raises.
 
-A notifier puts one formatted message on one service. It does not retry, queue or dedupe:
-those are delivery's job. It classifies every failure as one of three errors so that delivery
-can decide: try again later, wait exactly this long, or stop this channel.
+A notifier puts one formatted message on one service. It does not retry, queue, dedupe or
+rate-limit: those are delivery's job. It tells delivery how long a message may be, which rate
+limits its destination has (``limits``), and classifies every failure as one of three errors
+so that delivery can decide: try again later, wait exactly this long, or stop this channel.
 """
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from alertbot.delivery.notifiers.split import split_text
 
 
 class DeliveryError(Exception):
@@ -19,7 +23,15 @@ class DeliveryError(Exception):
 
 
 class TransientError(DeliveryError):
-    """Timeouts, 5xx, network: the same send may succeed later."""
+    """Timeouts, 5xx, network: the same send may succeed later.
+
+    ``maybe_delivered`` is set when the request went out but no answer came back (a read
+    timeout): the service may have shown the message, so a resend can duplicate it.
+    """
+
+    def __init__(self, message: str, *, maybe_delivered: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_delivered = maybe_delivered
 
 
 class RateLimited(DeliveryError):
@@ -34,32 +46,95 @@ class PermanentError(DeliveryError):
     """Bot blocked, chat not found, bad token: retrying cannot help; stop the channel."""
 
 
+MuteTarget = tuple[str, str]
+"""``(rule, symbol)``: what a "🔕 1h" button under an alert would silence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What a notifier sends: plain text (first line is the headline) plus optional extras.
+
+    ``mute`` names the rule and symbol of a single alert so that a notifier able to show
+    buttons (Telegram's inline keyboard) can offer to silence it; digests and notices have
+    none. Notifiers that cannot show buttons ignore it.
+    """
+
+    text: str
+    mute: MuteTarget | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A rate limit: at most ``count`` sends in any ``seconds`` to the destination ``key``.
+
+    Notifiers that share a destination (two channels, one chat) or an account (one bot
+    token) return the same key and so share the limit. Keys never contain secrets.
+    """
+
+    key: str
+    count: int
+    seconds: float
+
+
+def fingerprint(secret: str) -> str:
+    """A short, stable, non-reversible name for a secret, for rate-limit keys and logs."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:12]
+
+
 class NotifierOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Notifier(ABC):
-    """Subclasses set ``type`` and ``Options`` and implement ``send``."""
+    """Subclasses set ``type``, ``Options`` and ``max_text`` and implement ``send``."""
 
     type: ClassVar[str]
     Options: ClassVar[type[NotifierOptions]] = NotifierOptions
+    max_text: ClassVar[int] = 4096
+    """The longest text (in UTF-16 code units) one service message takes."""
 
     def __init__(self, name: str, options: NotifierOptions) -> None:
         self.name = name
         self.options = options
 
-    async def start(self) -> None:  # noqa: B027 - optional hook
-        """Open clients; called once before the first send."""
+    async def check(self) -> None:  # noqa: B027 - optional hook
+        """Ask the service whether the credentials work; raise a ``DeliveryError`` if not.
+
+        Delivery calls it once at start so that a revoked token is reported to the admin
+        at once rather than at the first alert, hours later.
+        """
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release clients."""
 
-    @abstractmethod
-    async def send(self, text: str, *, mute: tuple[str, str] | None = None) -> None:
-        """Deliver ``text`` (plain; first line is the headline) or raise a ``DeliveryError``.
+    def limits(self) -> list[Window]:
+        """The destination's rate limits; the first one names the destination itself."""
+        return []
 
-        ``mute`` is the alert's (rule, symbol): services with buttons offer to mute it.
-        """
+    def split(self, message: Message) -> list[Message]:
+        """Cut a message too long for one send into parts between lines; extras ride last."""
+        parts = split_text(message.text, self.max_text)
+        if len(parts) == 1:
+            return [message]
+        return [replace(message, text=part, mute=None) for part in parts[:-1]] + [
+            replace(message, text=parts[-1])
+        ]
+
+    @abstractmethod
+    async def send(self, message: Message) -> None:
+        """Deliver one part (at most ``max_text`` long) or raise a ``DeliveryError``."""
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in an error or log line."""
+        return []
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret of this notifier replaced by ``«redacted»`` (the mark
+        the log filter uses too), so an error can quote what the service said."""
+        for secret in self.secrets():
+            if secret:
+                text = text.replace(secret, "«redacted»")
+        return text
 
 
 NOTIFIERS: dict[str, type[Notifier]] = {}
@@ -82,12 +157,10 @@ def validate_options(type_: str, options: dict[str, Any]) -> NotifierOptions:
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"])
             what = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+            what = what.removeprefix("Value error, ")
             parts.append(f"{where}: {what}" if where else what)
         raise ValueError("; ".join(parts)) from None
 
 
 def build_notifier(name: str, type_: str, options: dict[str, Any]) -> Notifier:
     return NOTIFIERS[type_](name, validate_options(type_, options))
-
-
-NotifierFactory = Callable[[str, str, dict[str, Any]], Notifier]

@@ -1,9 +1,20 @@
-"""Telegram notifier: python-telegram-bot's ``Bot.send_message`` in HTML parse mode."""
+"""Telegram notifier: python-telegram-bot's ``Bot.send_message`` in HTML parse mode.
+
+HTML is the safe parse mode: only ``<``, ``>`` and ``&`` need escaping, where MarkdownV2 fails
+the whole send on an unescaped ``(`` in ``삼성전자(005930)``. Long texts are split (by
+``Notifier.split``) before escaping, so no part ends inside a tag or an entity.
+
+PTB's own ``AIORateLimiter`` is not used: it does not limit private chats and pauses every
+request on one 429. Delivery keeps per-destination limits from ``limits`` instead.
+"""
 
 from __future__ import annotations
 
 import html
+import logging
+import warnings
 
+import httpx
 from pydantic import SecretStr, field_validator
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -12,7 +23,6 @@ from telegram.error import (
     ChatMigrated,
     Forbidden,
     InvalidToken,
-    NetworkError,
     RetryAfter,
     TelegramError,
     TimedOut,
@@ -20,21 +30,38 @@ from telegram.error import (
 
 from alertbot.delivery import mute_button
 from alertbot.delivery.notifiers.base import (
+    DeliveryError,
+    Message,
     Notifier,
     NotifierOptions,
     PermanentError,
     RateLimited,
     TransientError,
+    Window,
+    fingerprint,
     register,
 )
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+
+log = logging.getLogger("alertbot.delivery.telegram")
+
+# A Bot API URL contains the bot token: httpx logs every request URL at INFO and PTB logs
+# its URLs at DEBUG. Their loggers stay quieter than that, whatever the bot's log level.
+for _name in ("httpx", "httpcore", "telegram"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 class TelegramOptions(NotifierOptions):
     token: SecretStr
     chat_id: str
     base_url: str = DEFAULT_BASE_URL
+    disable_notification: bool = False
+    """Deliver silently (no sound on the phone)."""
+    message_thread_id: int | None = None
+    """A forum topic in a supergroup."""
+    timeout: float = 10.0
+    """Seconds to wait for the Bot API's answer."""
     allowed_chats: list[str] | None = None
     """Chats whose commands the bot answers (alertbot/ops/commands.py); default: chat_id."""
     commands: bool = True
@@ -68,40 +95,112 @@ class TelegramNotifier(Notifier):
     type = "telegram"
     Options = TelegramOptions
     options: TelegramOptions
+    max_text = 4096
 
     def __init__(self, name: str, options: TelegramOptions) -> None:  # type: ignore[override]
         super().__init__(name, options)
-        self.bot = Bot(options.token.get_secret_value(), base_url=options.base_url)
+        self.token = options.token.get_secret_value()
+        self.chat_id = options.chat_id
+        """The chat sent to; changes when Telegram says the group became a supergroup."""
+        self.bot = Bot(self.token, base_url=options.base_url)
+        self._bot_key = f"telegram:{fingerprint(self.token)}"
 
-    async def start(self) -> None:
-        await self.bot.initialize()
+    def secrets(self) -> list[str]:
+        return [self.token]
+
+    def limits(self) -> list[Window]:
+        """About 1/s per chat, 20/min per group (negative ids), 30/s per bot (Bot FAQ).
+
+        Windows are counted when a send starts; the service counts arrivals, which jitter
+        with the network, so the per-chat windows keep a few percent of margin."""
+        chat = f"{self._bot_key}:{self.chat_id}"
+        windows = [Window(chat, 1, 1.05)]
+        if self.chat_id.startswith("-"):
+            windows.append(Window(f"{chat}:minute", 20, 63.0))
+        windows.append(Window(self._bot_key, 30, 1.0))
+        return windows
+
+    async def check(self) -> None:
+        """``getMe``: a rejected token is found at start, not at the first alert."""
+        try:
+            await self.bot.initialize()
+        except TelegramError as exc:
+            raise self._classify(exc) from None
 
     async def close(self) -> None:
         await self.bot.shutdown()
 
-    async def send(self, text: str, *, mute: tuple[str, str] | None = None) -> None:
+    async def send(self, message: Message) -> None:
+        try:
+            await self._send(message)
+        except ChatMigrated as exc:
+            log.warning(
+                "%s: the group became a supergroup; sending to chat_id %s "
+                "(update the channel's chat_id)",
+                self.name,
+                exc.new_chat_id,
+            )
+            self.chat_id = str(exc.new_chat_id)
+            try:
+                await self._send(message)
+            except TelegramError as again:
+                raise self._classify(again) from None
+        except TelegramError as exc:
+            raise self._classify(exc) from None
+
+    async def _send(self, message: Message) -> None:
         markup = None
-        if mute is not None:
-            data = mute_button.encode(*mute)
+        if message.mute is not None:
+            data = mute_button.encode(*message.mute)
             markup = InlineKeyboardMarkup(
                 [[InlineKeyboardButton(mute_button.TEXT, callback_data=data)]]
             )
         try:
-            await self.bot.send_message(
-                chat_id=self.options.chat_id,
-                text=to_html(text),
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-            )
-        except RetryAfter as exc:
-            delay = exc.retry_after
-            seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-            raise RateLimited(f"telegram 429: retry after {seconds:g}s", seconds) from None
-        except (Forbidden, InvalidToken, ChatMigrated) as exc:
-            raise PermanentError(f"telegram: {type(exc).__name__}: {exc.message}") from None
+            await self._post(to_html(message.text), ParseMode.HTML, markup)
         except BadRequest as exc:
-            raise PermanentError(f"telegram 400: {exc.message}") from None
-        except (TimedOut, NetworkError) as exc:
-            raise TransientError(f"telegram: {type(exc).__name__}: {exc.message}") from None
-        except TelegramError as exc:
-            raise TransientError(f"telegram: {exc.message}") from None
+            if "parse entities" not in exc.message.lower():
+                raise
+            # Our escaping should make this impossible; if Telegram disagrees, the alert
+            # still goes, as plain text, rather than stopping the channel.
+            log.error("%s: Telegram rejected the HTML (%s); sending plain text", self.name, exc)
+            await self._post(message.text, None, markup)
+
+    async def _post(
+        self, text: str, parse_mode: str | None, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        await self.bot.send_message(
+            chat_id=self.chat_id,
+            text=text,
+            parse_mode=parse_mode,
+            reply_markup=markup,
+            disable_notification=self.options.disable_notification,
+            message_thread_id=self.options.message_thread_id,
+            read_timeout=self.options.timeout,
+            write_timeout=self.options.timeout,
+            connect_timeout=self.options.timeout,
+        )
+
+    def _classify(self, exc: TelegramError) -> DeliveryError:
+        """Map PTB's errors to delivery's three. Order matters: ``BadRequest`` and
+        ``TimedOut`` subclass ``NetworkError``, and a bad request must not be retried."""
+        what = self.redact(exc.message)
+        if isinstance(exc, RetryAfter):
+            with warnings.catch_warnings():  # PTB 22 warns that it becomes a timedelta
+                warnings.simplefilter("ignore")
+                delay = exc.retry_after
+            seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+            return RateLimited(f"telegram 429: retry after {seconds:g}s", seconds)
+        if isinstance(exc, InvalidToken):
+            return PermanentError(f"telegram: the bot token was rejected ({what})")
+        if isinstance(exc, Forbidden):
+            return PermanentError(f"telegram 403: {what}")
+        if isinstance(exc, BadRequest):
+            return PermanentError(f"telegram 400: {what}")
+        if isinstance(exc, ChatMigrated):
+            return PermanentError(f"telegram: chat migrated again to {exc.new_chat_id}")
+        if isinstance(exc, TimedOut):
+            # A connect or pool timeout means nothing was sent; any other timeout means the
+            # request went out and the answer did not come back.
+            sent = not isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
+            return TransientError(f"telegram: timed out ({what})", maybe_delivered=sent)
+        return TransientError(f"telegram: {type(exc).__name__}: {what}")

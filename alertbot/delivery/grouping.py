@@ -1,0 +1,138 @@
+"""Choosing the next message for a channel from what it owes: one alert, or a storm digest.
+
+When a destination keeps up, each alert goes as its own message. When alerts pile up faster
+than it takes them (a circuit breaker sets off hundreds of VIs in seconds), the backlog is
+sent as digests — "⚡ VI 발동 132종목" and one summary line per alert — each filling one
+message, instead of a queue that drains for twenty minutes. Nothing is dropped: an alert
+not in this digest stays owed and goes in the next.
+
+Pure functions over outbox entries: no I/O, no clock (``now`` is passed in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from alertbot.delivery.notifiers.base import Message
+from alertbot.delivery.notifiers.split import utf16_len
+from alertbot.delivery.outbox import Entry
+
+KIND_LABELS = {
+    "vi": "⚡ VI",
+    "price": "📈 가격",
+    "condition": "🔎 조건검색",
+    "fill": "💰 체결",
+    "market": "🚨 시장",
+    "news": "📰 뉴스",
+}
+"""Digest headers when the alerts' headlines share no words."""
+
+HEADER_ROOM = 40
+"""Room kept per section for its count, the lateness mark and the "continued" line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The entries one message carries: they leave the outbox when it is accepted."""
+
+    ids: tuple[int, ...]
+    message: Message
+
+
+def plan(
+    entries: list[Entry], *, max_text: int, storm_at: int, now: datetime, late_after: float
+) -> Batch:
+    """The next message for a non-empty backlog (oldest first).
+
+    Notices go alone and in order. Fewer than ``storm_at`` alerts go one by one, in full;
+    from ``storm_at`` on, as many as fit go as one digest.
+    """
+    first = entries[0]
+    alerts = [e for e in entries if not e.notice]
+    if first.notice or len(alerts) < storm_at:
+        mute = (first.rule, first.symbol) if first.symbol and not first.notice else None
+        text = mark(first.text, [first], now, late_after)
+        return Batch((first.id,), Message(text, mute=mute))
+    chosen = _fit(alerts, max_text)
+    text = mark(digest(chosen, alerts), chosen, now, late_after)
+    return Batch(tuple(e.id for e in chosen), Message(text))
+
+
+def mark(text: str, entries: list[Entry], now: datetime, late_after: float) -> str:
+    """Add "⏰ 지연 12분" (oldest entry late) and "🔁 재전송" (maybe shown before) to line 1."""
+    marks = []
+    age = now.timestamp() - min(e.created for e in entries)
+    if age >= late_after:
+        marks.append(f"⏰ 지연 {_age(age)}")
+    if any(e.uncertain for e in entries):
+        marks.append("🔁 재전송")
+    if not marks:
+        return text
+    headline, newline, rest = text.partition("\n")
+    return f"{headline} · {' · '.join(marks)}{newline}{rest}"
+
+
+def digest(chosen: list[Entry], backlog: list[Entry]) -> str:
+    """Sections per kind: a header with the count, one summary line per alert."""
+    sections = []
+    for kind, group in _by_kind(chosen).items():
+        rest = sum(1 for e in backlog if e.kind == kind) - len(group)
+        noun = _noun(group)
+        lines = [f"{_header(kind, group)} {len(group)}{noun}"]
+        lines.extend(e.summary or e.text.partition("\n")[0] for e in group)
+        if rest:
+            lines.append(f"… {rest}{noun} 더 (다음 메시지)")
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)
+
+
+def _fit(alerts: list[Entry], max_text: int) -> list[Entry]:
+    """The oldest alerts whose digest fits in one message (at least one)."""
+    chosen: list[Entry] = []
+    kinds: set[str] = set()
+    size = 0
+    for entry in alerts:
+        line = utf16_len(entry.summary or entry.text.partition("\n")[0]) + 1
+        extra = line + (0 if entry.kind in kinds else HEADER_ROOM + line + 2)
+        if chosen and size + extra > max_text:
+            break
+        chosen.append(entry)
+        kinds.add(entry.kind)
+        size += extra
+    while len(chosen) > 1 and utf16_len(digest(chosen, alerts)) > max_text - HEADER_ROOM:
+        chosen.pop()
+    return chosen
+
+
+def _by_kind(entries: list[Entry]) -> dict[str, list[Entry]]:
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.kind, []).append(entry)
+    return groups
+
+
+def _header(kind: str, group: list[Entry]) -> str:
+    """The words every headline of the group starts with ("⚡ VI 발동"), else a label."""
+    headlines = [e.text.partition("\n")[0].split() for e in group]
+    common: list[str] = []
+    for words in zip(*headlines, strict=False):
+        if any(w != words[0] for w in words):
+            break
+        common.append(words[0])
+    if len(group) > 1 and len(common) < min(len(h) for h in headlines):
+        return " ".join(common) or KIND_LABELS.get(kind, kind)
+    return KIND_LABELS.get(kind, kind)
+
+
+def _noun(group: list[Entry]) -> str:
+    """종목 when every alert is about a different stock, else 건."""
+    symbols = [e.symbol for e in group]
+    return "종목" if all(symbols) and len(set(symbols)) == len(symbols) else "건"
+
+
+def _age(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes >= 60:
+        return f"{minutes // 60}시간 {minutes % 60}분"
+    return f"{minutes}분" if minutes else f"{int(seconds)}초"
