@@ -17,21 +17,25 @@ from tests.ops_support import BOT_TOKEN, RULES, feed_reading, texts
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def bot_env(tmp_path: Path, sim: KiwoomSimulator, telegram: FakeTelegram) -> dict[str, str]:
+    """The environment of a ``python -m alertbot run`` against the simulator and the fake."""
+    return {
+        **os.environ,
+        "KIWOOM_TOKEN": SIM_TOKEN,
+        "KIWOOM_WS_URL": sim.url,
+        "ALERTBOT_RULES": str(tmp_path / "rules.yaml"),
+        "ALERTBOT_STATE": str(tmp_path / "state.db"),
+        "ALERTBOT_HTTP": "127.0.0.1:0",
+        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "TELEGRAM_BASE_URL": telegram.base_url,
+    }
+
+
 async def test_sigterm_unsubscribes_and_exits_zero(
     tmp_path: Path, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram
 ) -> None:
     (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
-    env = {
-        **os.environ,
-        "KIWOOM_TOKEN": SIM_TOKEN,
-        "KIWOOM_WS_URL": kiwoom_sim.url,
-        "ALERTBOT_RULES": str(tmp_path / "rules.yaml"),
-        "ALERTBOT_STATE": str(tmp_path / "state.db"),
-        "ALERTBOT_HTTP": "127.0.0.1:0",
-        "ALERTBOT_LOG_FORMAT": "json",
-        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "TELEGRAM_BASE_URL": fake_telegram.base_url,
-    }
+    env = {**bot_env(tmp_path, kiwoom_sim, fake_telegram), "ALERTBOT_LOG_FORMAT": "json"}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -70,16 +74,7 @@ async def test_sigterm_with_the_chat_service_hanging_keeps_the_outbox(
     bot still exits 0 within its drain timeout instead of waiting on the hung request."""
     (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
     fake_telegram.fail_next("sendMessage", *[Hang()] * 10)
-    env = {
-        **os.environ,
-        "KIWOOM_TOKEN": SIM_TOKEN,
-        "KIWOOM_WS_URL": kiwoom_sim.url,
-        "ALERTBOT_RULES": str(tmp_path / "rules.yaml"),
-        "ALERTBOT_STATE": str(tmp_path / "state.db"),
-        "ALERTBOT_HTTP": "127.0.0.1:0",
-        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "TELEGRAM_BASE_URL": fake_telegram.base_url,
-    }
+    env = bot_env(tmp_path, kiwoom_sim, fake_telegram)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "alertbot", "run", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
     )
