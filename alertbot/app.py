@@ -301,6 +301,7 @@ class App:
                 self._reload_rejected([problem])
                 return False
             self.engine.swap(index)
+            self.delivery.admin = tuple(ruleset.defaults.admin)
             self.metrics.reloaded(True, len(ruleset.rules))
             subscriptions = self.engine.subscriptions()
             for feed in self.feeds:

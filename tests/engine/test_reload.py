@@ -171,3 +171,14 @@ async def test_sighup_reloads(tmp_path: Path, kiwoom_sim: KiwoomSimulator) -> No
         os.kill(os.getpid(), signal.SIGTERM)
         async with asyncio.timeout(10):
             await running
+
+
+async def test_a_new_admin_list_applies_to_delivery_notices(running: App, tmp_path: Path) -> None:
+    """Delivery's own notices (a channel stopped) go to the admin channels of the rules now
+    running, not of the rules the bot started with."""
+    (tmp_path / "rules" / "rules.yaml").write_text(
+        NEWS_ONLY.replace("  admin: [phone]\n", "  admin: []\n"), encoding="utf-8"
+    )
+    assert running.delivery is not None and running.delivery.admin == ("phone",)
+    assert await running.reload() is True
+    assert running.delivery.admin == ()
