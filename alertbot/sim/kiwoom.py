@@ -139,12 +139,22 @@ class KiwoomSimulator(WebSocketSimulator[SimSession]):
 
         Returns how many sessions got it.
         """
-        sent = 0
+        return sum(1 for count in await self._push(entries) if count)
+
+    async def push_entries(self, entries: list[dict[str, Any]]) -> int:
+        """``push``, returning how many entries went out over all sessions.
+
+        Each entry the client understands is one event: callers wait for that many.
+        """
+        return sum(await self._push(entries))
+
+    async def _push(self, entries: list[dict[str, Any]]) -> list[int]:
+        sent: list[int] = []
         for session in self.live:
             wanted = [entry for entry in entries if session.wants(entry)]
             if wanted:
-                await self.send(session, {"trnm": "REAL", "data": wanted})
-                sent += 1
+                await self.send(session, real_frame(wanted))
+            sent.append(len(wanted))
         return sent
 
     async def send_raw(self, frame: str | bytes) -> None:
@@ -316,6 +326,11 @@ def _json(body: dict[str, Any]) -> web.Response:
 
 
 # ---------------------------------------------------------------------- REAL entries
+
+
+def real_frame(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The REAL message that carries ``entries`` (as ``push`` sends it)."""
+    return {"trnm": "REAL", "data": entries}
 
 
 def _entry(type_: str, name: str, item: str, values: dict[str, str]) -> dict[str, Any]:

@@ -41,6 +41,10 @@ class Frame:
     tr_key: str
     body: dict[str, Any]
 
+    def message(self) -> dict[str, Any]:
+        """The data frame as the server sends it."""
+        return {"header": {"tr_cd": self.tr_cd, "tr_key": self.tr_key}, "body": self.body}
+
 
 @dataclass(eq=False)
 class SimSession(Session):
@@ -103,8 +107,7 @@ class LsSimulator(WebSocketSimulator[SimSession]):
         sent = 0
         for session in self.live:
             if session.wants(frame):
-                header = {"tr_cd": frame.tr_cd, "tr_key": frame.tr_key}
-                await self.send(session, {"header": header, "body": frame.body})
+                await self.send(session, frame.message())
                 sent += 1
         return sent
 

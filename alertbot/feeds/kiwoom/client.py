@@ -21,7 +21,6 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from alertbot.events import ConditionHit
 from alertbot.feeds.base import FatalFeedError, Feed, RetryLater
 from alertbot.feeds.kiwoom import protocol
 from alertbot.feeds.kiwoom.token import RenewableToken, TokenSource
@@ -245,16 +244,7 @@ class KiwoomFeed(Feed):
             link.refused.add(seq)
             self._refused(f"condition {name}({seq}) refused: {message.code} {message.message}")
             return
-        self.emit(
-            ConditionHit(
-                source=protocol.SOURCE,
-                time=received,
-                seq=seq,
-                condition=name,
-                action="snapshot",
-                matches=message.codes,
-            )
-        )
+        self.emit(protocol.snapshot(message, seq, name, received))
 
     # ------------------------------------------------------------------ subscriptions
 

@@ -212,6 +212,18 @@ def parse(
     return Unparsed(f"unknown trnm {str(trnm)[:20]!r}")
 
 
+def snapshot(answer: ConditionAnswer, seq: str, name: str, received: datetime) -> ConditionHit:
+    """CNSRREQ's answer as one event: what matches when the condition starts, not entries."""
+    return ConditionHit(
+        source=SOURCE,
+        time=received,
+        seq=seq,
+        condition=name,
+        action="snapshot",
+        matches=answer.codes,
+    )
+
+
 def _condition_pairs(data: object) -> tuple[tuple[str, str], ...]:
     """``[["0","조건1"], …]`` [doc], tolerating ``{"seq","name"}`` objects (the field table)."""
     pairs: list[tuple[str, str]] = []

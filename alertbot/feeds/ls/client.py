@@ -15,7 +15,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from alertbot.events import KST, MarketStatus, Tick, now_kst
+from alertbot.events import KST, MarketStatus, Tick
 from alertbot.feeds.base import FatalFeedError, Feed
 from alertbot.feeds.ls import protocol
 
@@ -57,7 +57,7 @@ class LsFeed(Feed):
         self._background: set[asyncio.Task[None]] = set()
         self._failure: BaseException | None = None
         self._token_refusals = 0
-        self._market: dict[str, tuple[str, str]] = {}
+        self._market = protocol.MarketStates()
         self._trade_day = ""
         self._refusals_reported: set[protocol.Topic] = set()
         """Refused topics already told to the admin: once, not again on every reconnect."""
@@ -91,7 +91,7 @@ class LsFeed(Feed):
             raise self._failure
 
     def _handle(self, frame: str | bytes) -> None:
-        received = now_kst()
+        received = self.clock()
         self.frame_received()
         if self.on_raw is not None:
             self.on_raw(self.name, frame, received)
@@ -106,12 +106,8 @@ class LsFeed(Feed):
     def _on_data(self, message: protocol.Data) -> None:
         event = message.event
         if isinstance(event, MarketStatus):
-            # JIF has no time of its own: a status repeated (after a reconnect, say) is the
-            # same state, not a new change, and must not alert twice.
-            state = (event.status_code, event.day)
-            if self._market.get(event.market_code) == state:
+            if not self._market.changed(event):
                 return
-            self._market[event.market_code] = state
         elif isinstance(event, Tick):
             self._trade_day = event.day
         self.emit(event)

@@ -188,6 +188,25 @@ def parse_market(_key: str, body: dict[str, Any], received: datetime) -> MarketS
     )
 
 
+class MarketStates:
+    """The last status per market, so a status reported again is not a new change.
+
+    JIF has no time of its own: the server repeating the current state (after a reconnect,
+    say) would otherwise look like a second sidecar and alert twice.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[str, str]] = {}
+
+    def changed(self, event: MarketStatus) -> bool:
+        """True (and remembered) when ``event`` differs from the market's last status today."""
+        state = (event.status_code, event.day)
+        if self._last.get(event.market_code) == state:
+            return False
+        self._last[event.market_code] = state
+        return True
+
+
 NEWS_CODE_WIDTH = 12
 
 
