@@ -145,8 +145,11 @@ class KiwoomFeed(Feed):
         await ws.send(protocol.login(token))
         async with asyncio.timeout(LOGIN_TIMEOUT):
             async for frame in ws:
+                received = self.clock()
                 self.frame_received()
-                message = protocol.parse(frame, self.clock())
+                if self.on_raw is not None:
+                    self.on_raw(self.name, frame, received)
+                message = protocol.parse(frame, received)
                 if isinstance(message, protocol.Ping):
                     await ws.send(message.raw)
                 elif isinstance(message, protocol.SystemNotice):
