@@ -12,10 +12,12 @@ import logging
 import signal
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 from alertbot import __version__
 from alertbot.alerts import Alert
+from alertbot.delivery.clock import WallClock
 from alertbot.delivery.notifiers import Notifier, build_notifier
 from alertbot.delivery.notifiers.base import validate_options
 from alertbot.delivery.notifiers.telegram import TelegramNotifier
@@ -27,7 +29,7 @@ from alertbot.engine.rules import RuleSet, load_rules
 from alertbot.engine.watcher import watch_rules
 from alertbot.engine.yamlsource import Problem, RulesError
 from alertbot.events import Event, now_kst
-from alertbot.feeds.base import Backoff, Feed
+from alertbot.feeds.base import Backoff, EventSink, Feed, NoticeSink, RawSink
 from alertbot.feeds.kiwoom.client import KiwoomFeed
 from alertbot.feeds.kiwoom.token import TokenIssuer, TokenSource
 from alertbot.feeds.ls.client import LsFeed
@@ -79,6 +81,27 @@ def build_notifiers(ruleset: RuleSet, console_only: bool = False) -> dict[str, N
     }
 
 
+def build_feeds(
+    settings: Settings,
+    *,
+    on_event: EventSink,
+    on_notice: NoticeSink,
+    on_raw: RawSink | None = None,
+    backoff: Backoff | None = None,
+    clock: Callable[[], datetime] = now_kst,
+) -> list[Feed]:
+    """A feed for each broker whose credentials are set (``run``, ``record``, the demo)."""
+    feeds: list[Feed] = []
+    options = {"on_event": on_event, "on_notice": on_notice, "on_raw": on_raw, "clock": clock}
+    token = broker_token(settings.kiwoom, TokenIssuer)
+    if token is not None:
+        feeds.append(KiwoomFeed(settings.kiwoom.ws_url, token, backoff=backoff, **options))
+    ls_token = broker_token(settings.ls, LsTokenIssuer)
+    if ls_token is not None:
+        feeds.append(LsFeed(settings.ls.ws_url, ls_token, backoff=backoff, **options))
+    return feeds
+
+
 class App:
     """One bot: ``await app.start()``, then events flow until ``await app.stop()``."""
 
@@ -92,8 +115,11 @@ class App:
         ops: OpsConfig | None = None,
         backoff: Backoff | None = None,
         watch: bool = True,
+        clock: Callable[[], datetime] = now_kst,
     ) -> None:
         self.settings = settings
+        self.clock = clock
+        """The engine's and the feeds' now: the demo runs it on the played day's time."""
         self.rules_path = rules_path or settings.rules
         self.env = env
         self.console_only = console_only
@@ -142,7 +168,9 @@ class App:
         notifiers = build_notifiers(ruleset, self.console_only)
         for notifier in notifiers.values():
             self.metrics.count_sends(notifier, self.progress.progressed)
-        self.delivery = Delivery(notifiers, self.state, admin=ruleset.defaults.admin)
+        self.delivery = Delivery(
+            notifiers, self.state, admin=ruleset.defaults.admin, clock=WallClock(self.clock)
+        )
         await self.delivery.start()
         self.accepting = True
         self.feeds = self._build_feeds()
@@ -205,31 +233,13 @@ class App:
         self._ops_tasks.append(asyncio.create_task(coroutine))
 
     def _build_feeds(self) -> list[Feed]:
-        feeds: list[Feed] = []
-        kiwoom = self.settings.kiwoom
-        token = broker_token(kiwoom, TokenIssuer)
-        if token is not None:
-            feeds.append(
-                KiwoomFeed(
-                    kiwoom.ws_url,
-                    token,
-                    on_event=self.on_event,
-                    on_notice=self.admin_notice,
-                    backoff=self.backoff,
-                )
-            )
-        ls_token = broker_token(self.settings.ls, LsTokenIssuer)
-        if ls_token is not None:
-            feeds.append(
-                LsFeed(
-                    self.settings.ls.ws_url,
-                    ls_token,
-                    on_event=self.on_event,
-                    on_notice=self.admin_notice,
-                    backoff=self.backoff,
-                )
-            )
-        return feeds
+        return build_feeds(
+            self.settings,
+            on_event=self.on_event,
+            on_notice=self.admin_notice,
+            backoff=self.backoff,
+            clock=self.clock,
+        )
 
     async def stop(self) -> None:
         """Stop taking events, close feeds politely, give delivery a moment, close everything.
@@ -354,7 +364,7 @@ class App:
         assert self.engine is not None and self.delivery is not None and self.mutes is not None
         self.metrics.event(event.kind, event.source)
         self.last_event[event.source] = time.monotonic()
-        for alert in self.engine.evaluate(event):
+        for alert in self.engine.evaluate(event, self.clock()):
             self.metrics.alert(alert.rule)
             if self.mutes.muted(alert.rule, alert.symbol):
                 self.metrics.muted(alert.rule)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from alertbot.events import now_kst
@@ -27,3 +28,14 @@ class Clock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+class WallClock(Clock):
+    """Real intervals and sleeps, with another wall time for how late an alert is: the app's
+    clock, which ``alertbot demo`` runs on the played day's time."""
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now()
