@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -29,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run on a simulated market day; no account needed")
     demo.add_argument("--rules", type=Path, default=Path("rules"), help="default: rules/")
+    demo.add_argument(
+        "--speed",
+        type=_speed,
+        help="keep the day's gaps between frames, N times shorter (default: no gaps)",
+    )
 
     check = commands.add_parser("check", help="validate rule files; exit 1 on any error")
     check.add_argument("path", type=Path, help="rule file or folder")
@@ -38,11 +44,62 @@ def _parser() -> argparse.ArgumentParser:
         help="an unset ${VAR} is an error (by default a warning, for CI without secrets)",
     )
 
+    record = commands.add_parser(
+        "record", help="write the configured feeds' raw frames to a file (nothing is sent)"
+    )
+    record.add_argument("--out", type=Path, required=True, help="FILE.jsonl, or .jsonl.gz")
+    record.add_argument(
+        "--rules", type=Path, help="record what these rules need (default: $ALERTBOT_RULES)"
+    )
+    record.add_argument(
+        "--symbols",
+        type=_codes,
+        default=(),
+        help="more stocks whose trades to record, comma-separated: 005930,000660",
+    )
+
+    replay = commands.add_parser(
+        "replay", help="run recorded frames through rules: the alerts they would have sent"
+    )
+    replay.add_argument("file", type=Path, help="a file from alertbot record (.jsonl[.gz])")
+    replay.add_argument("--rules", type=Path, default=Path("rules"), help="default: rules/")
+    pace = replay.add_mutually_exclusive_group()
+    pace.add_argument("--speed", type=_speed, help="N × real time, keeping the gaps between frames")
+    pace.add_argument(
+        "--as-fast-as-possible",
+        action="store_const",
+        const=None,
+        dest="speed",
+        help="no waiting between frames (the default)",
+    )
+    replay.add_argument(
+        "--send", action="store_true", help="send the alerts to the rules' channels for real"
+    )
+    replay.add_argument("--full", action="store_true", help="print each alert's whole message")
+
     health = commands.add_parser(
         "healthcheck", help="exit 0 when the running bot at $ALERTBOT_HTTP answers /healthz"
     )
     health.add_argument("--ready", action="store_true", help="ask /readyz instead")
     return parser
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    codes = tuple(code.strip() for code in text.split(",") if code.strip())
+    bad = [code for code in codes if not (len(code) == 6 and code.isalnum())]
+    if bad:
+        raise argparse.ArgumentTypeError(f"not six-character stock codes: {', '.join(bad)}")
+    return codes
+
+
+def _speed(text: str) -> float:
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = 0.0
+    if not speed > 0 or speed == float("inf"):
+        raise argparse.ArgumentTypeError(f"a positive number of times real time, not {text!r}")
+    return speed
 
 
 def cmd_check(path: Path, strict: bool = False) -> int:
@@ -97,16 +154,78 @@ def cmd_run(rules: Path | None) -> int:
     return 0
 
 
-def cmd_demo(rules: Path) -> int:
+def cmd_demo(rules: Path, speed: float | None = None) -> int:
     from alertbot.demo import run_demo
 
     setup_logging("WARNING")
     try:
-        asyncio.run(run_demo(rules))
+        asyncio.run(run_demo(rules, speed=speed))
     except RulesError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_record(out: Path, rules: Path | None, symbols: tuple[str, ...]) -> int:
+    """Record until SIGINT or SIGTERM; exit 0 with the file closed (a whole gzip)."""
+    from alertbot.engine.engine import Engine
+    from alertbot.record import NoFeeds, record, recorded_subscriptions
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"alertbot: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, settings.log_format, settings_secrets(settings))
+    try:
+        # Channels are never used here: an unset ${VAR} in them is no reason to miss a day.
+        ruleset = load_rules(rules or settings.rules, missing="warning")
+    except RulesError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    subscriptions = recorded_subscriptions(Engine(ruleset).subscriptions(), symbols)
+
+    async def until_signalled() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        writer = await record(settings, out, subscriptions, stop)
+        counts = ", ".join(f"{src} {n}" for src, n in sorted(writer.by_source.items()))
+        print(f"{out}: {writer.frames} frames ({counts or 'none'})", file=sys.stderr)
+
+    try:
+        asyncio.run(until_signalled())
+    except NoFeeds as exc:
+        print(f"alertbot: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_replay(file: Path, rules: Path, speed: float | None, send: bool, full: bool) -> int:
+    from alertbot.delivery.notifiers.base import validate_options
+    from alertbot.recording import Recording, RecordingError
+    from alertbot.replay import run_replay
+
+    setup_logging("WARNING")
+    try:
+        recording = Recording(file)
+        # Without --send no channel is used, so their ${VAR}s need not be set.
+        ruleset = load_rules(
+            rules,
+            missing="error" if send else "warning",
+            check_channel=validate_options if send else None,
+        )
+    except RecordingError as exc:
+        print(f"alertbot: {exc}", file=sys.stderr)
+        return 2
+    except RulesError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    asyncio.run(run_replay(recording, ruleset, speed=speed, send=send, full=full))
     return 0
 
 
@@ -130,7 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         return cmd_run(args.rules)
     if args.command == "demo":
-        return cmd_demo(args.rules)
+        return cmd_demo(args.rules, args.speed)
+    if args.command == "record":
+        return cmd_record(args.out, args.rules, args.symbols)
+    if args.command == "replay":
+        return cmd_replay(args.file, args.rules, args.speed, args.send, args.full)
     if args.command == "healthcheck":
         return cmd_healthcheck(args.ready)
     raise AssertionError(args.command)  # argparse rejects unknown commands

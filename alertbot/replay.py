@@ -1,0 +1,199 @@
+"""``alertbot replay``: a recorded day through the parsers and the engine — a backtest.
+
+Each frame goes through the same decoding as the live feeds (``feeds.decode``) and the same
+``Engine``, with the frame's receive time as the engine's now, so cooldowns, active hours and
+crossings behave as they did on the day. The engine keeps its cooldowns in memory here: a
+replay never reads or writes the running bot's state database. Delivery's dedupe is
+reproduced in memory (an ``Alert.dedupe_key`` seen before is not sent again), and nothing
+leaves the machine unless ``--send`` hands the alerts to the real delivery path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TextIO
+
+from alertbot.alerts import Alert
+from alertbot.app import build_notifiers
+from alertbot.delivery.pipeline import Delivery
+from alertbot.engine.engine import Engine
+from alertbot.engine.rules import RuleSet
+from alertbot.events import KST
+from alertbot.feeds.decode import Decoder
+from alertbot.recording import RecordedFrame, Recording, Sleep, paced
+from alertbot.state import StateDB
+
+log = logging.getLogger("alertbot.replay")
+
+COLUMNS = ("fired", "cooldown", "dedupe", "inactive")
+"""The summary's columns: alerts that would have been sent, and those held back by the rule's
+cooldown, by delivery's dedupe (the same alert again), or by the rule's ``active`` hours."""
+Submit = Callable[[Alert], None]
+
+
+@dataclass(slots=True)
+class Totals:
+    frames: int = 0
+    events: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+
+
+class Replay:
+    """Feed it frames in order (``frame``); it prints alerts as it goes, then ``summary``."""
+
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        out: TextIO = sys.stdout,
+        *,
+        submit: Submit | None = None,
+        full: bool = False,
+    ) -> None:
+        """``submit`` gets every alert that would be sent (``--send``); ``full`` prints each
+        alert's whole message under its line."""
+        self.ruleset = ruleset
+        self.engine = Engine(ruleset)
+        self.decoder = Decoder()
+        self.out = out
+        self.submit = submit
+        self.full = full
+        self.sent: Counter[str] = Counter()
+        self.duplicates: Counter[str] = Counter()
+        self.sources: Counter[str] = Counter()
+        self.totals = Totals()
+        self._keys: set[str] = set()
+        self._day: date | None = None
+
+    def frame(self, recorded: RecordedFrame) -> list[Alert]:
+        """Decode one frame, evaluate its events at its receive time; the alerts to send."""
+        totals = self.totals
+        totals.frames += 1
+        totals.first = totals.first or recorded.t
+        totals.last = recorded.t
+        self.sources[recorded.src] += 1
+        sent: list[Alert] = []
+        for event in self.decoder.decode(recorded.src, recorded.frame, recorded.t):
+            totals.events += 1
+            for alert in self.engine.evaluate(event, recorded.t):
+                keys = {alert.dedupe_key(channel) for channel in alert.channels}
+                if keys and keys <= self._keys:
+                    self.duplicates[alert.rule] += 1
+                    continue
+                self._keys |= keys
+                self.sent[alert.rule] += 1
+                self._print(alert)
+                sent.append(alert)
+                if self.submit is not None:
+                    self.submit(alert)
+        return sent
+
+    def _print(self, alert: Alert) -> None:
+        local = alert.created_at.astimezone(KST)
+        if local.date() != self._day:
+            self._day = local.date()
+            self.out.write(f"── {local:%Y-%m-%d %a} ──\n")
+        channels = ", ".join(alert.channels)
+        self.out.write(f"{local:%H:%M:%S}  {alert.rule}  {alert.summary}  → {channels}\n")
+        if self.full:
+            self.out.writelines(f"    {line}\n" for line in alert.text.splitlines())
+
+    def counts(self, rule: str) -> tuple[int, ...]:
+        stats = self.engine.stats
+        return (
+            self.sent[rule],
+            stats[(rule, "cooldown")],
+            self.duplicates[rule],
+            stats[(rule, "inactive")],
+        )
+
+    def summary(self) -> list[str]:
+        """One line per rule (every rule, so a rule that never fired says so), then totals."""
+        names = [located.rule.name for located in self.ruleset.rules]
+        width = max([len("rule"), *(len(name) for name in names)])
+        lines = ["  ".join([f"{'rule':<{width}}", *COLUMNS])]
+        for name in names:
+            counts = zip(COLUMNS, self.counts(name), strict=True)
+            cells = [f"{count:>{len(column)}}" for column, count in counts]
+            lines.append("  ".join([f"{name:<{width}}", *cells]))
+        lines.append(self._totals_line())
+        lines.extend(f"unparsed: {count} × {reason}" for reason, count in self._unparsed())
+        return lines
+
+    def _totals_line(self) -> str:
+        totals = self.totals
+        by_source = ", ".join(f"{src} {n}" for src, n in sorted(self.sources.items()))
+        line = f"{totals.frames} frames ({by_source or 'none'}), {totals.events} events"
+        if totals.first is not None and totals.last is not None:
+            first, last = totals.first.astimezone(KST), totals.last.astimezone(KST)
+            end = f"{last:%H:%M:%S}" if first.date() == last.date() else f"{last:%Y-%m-%d %H:%M:%S}"
+            line += f", {first:%Y-%m-%d %H:%M:%S}–{end} KST"
+        return line
+
+    def _unparsed(self) -> list[tuple[str, int]]:
+        return sorted(self.decoder.unparsed.items())
+
+
+async def play(
+    replay: Replay,
+    frames: Iterable[RecordedFrame],
+    speed: float | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> None:
+    """Run ``frames`` through ``replay`` at ``speed`` (see ``recording.paced``)."""
+    async for recorded in paced(frames, speed, sleep):
+        replay.frame(recorded)
+        if replay.totals.frames % 1000 == 0:
+            await asyncio.sleep(0)  # let ``--send``'s delivery work through a long backtest
+
+
+DRAIN_TIMEOUT = 30.0
+"""``--send``: how long the end of a replay waits for the chat services to take the alerts."""
+
+
+@contextlib.asynccontextmanager
+async def sending(ruleset: RuleSet) -> AsyncIterator[Submit]:
+    """``--send``: the real delivery path, on a state database of its own in memory."""
+    state = StateDB(":memory:")
+    delivery = Delivery(build_notifiers(ruleset), state, admin=ruleset.defaults.admin)
+    await delivery.start()
+    try:
+        yield delivery.submit
+        try:
+            await asyncio.wait_for(delivery.drain(), DRAIN_TIMEOUT)
+        except TimeoutError:
+            log.warning("replay: %d messages not sent in %.0fs", delivery.pending(), DRAIN_TIMEOUT)
+    finally:
+        await delivery.close()
+        state.close()
+
+
+async def run_replay(
+    recording: Recording,
+    ruleset: RuleSet,
+    *,
+    speed: float | None = None,
+    send: bool = False,
+    full: bool = False,
+    out: TextIO = sys.stdout,
+) -> Replay:
+    """``alertbot replay``: the alerts as they come, a blank line, the summary."""
+    async with contextlib.AsyncExitStack() as stack:
+        submit = await stack.enter_async_context(sending(ruleset)) if send else None
+        replay = Replay(ruleset, out, submit=submit, full=full)
+        await play(replay, recording, speed)
+    out.write("\n")
+    out.writelines(f"{line}\n" for line in replay.summary())
+    if recording.damaged:
+        out.writelines(f"damaged: {problem}\n" for problem in recording.problems)
+        shown = len(recording.problems)
+        if recording.damaged > shown:
+            out.write(f"damaged: … and {recording.damaged - shown} more\n")
+    return replay
