@@ -1,8 +1,11 @@
-"""``alertbot demo``: the bot on a simulated market, no account or token needed.
+"""``alertbot demo``: the bot on a simulated market day, no account or token needed.
 
 It starts the broker simulators in-process, runs the real app against them with the shipped
-rules (every channel printed to the console instead of sent), plays a short scripted session
-and exits.
+rules (every channel printed to the console instead of sent) and plays a recorded day through
+the simulators: ``demo/day.jsonl.gz``, a synthetic but realistic session made by
+``tools/make_demo_day.py`` (the open, VIs, a sidecar, a circuit breaker, a condition-search
+burst, fills, news). The app's clock is the played day's, so times, cooldowns and active hours
+are the day's; each frame waits until the app has taken it, so the whole day plays in seconds.
 """
 
 from __future__ import annotations
@@ -13,60 +16,13 @@ from pathlib import Path
 from alertbot.app import App
 from alertbot.events import now_kst
 from alertbot.feeds.ls import protocol as ls_protocol
+from alertbot.recording import Recording
 from alertbot.settings import Settings
 from alertbot.sim import ls as ls_sim
-from alertbot.sim.kiwoom import (
-    SIM_TOKEN,
-    KiwoomSimulator,
-    condition_entry,
-    fill_entry,
-    trade_entry,
-    vi_entry,
-)
+from alertbot.sim.kiwoom import SIM_TOKEN, KiwoomSimulator
+from alertbot.sim.player import Player
 
-SCRIPT = [
-    vi_entry("005930", "삼성전자", price=78400, hhmmss="090512", rate="+10.02", count=1),
-    vi_entry("000660", "SK하이닉스", price=201500, hhmmss="091003", kind="동적", rate="+3.07"),
-    vi_entry("005930", "삼성전자", triggered=False, price=78400, hhmmss="090742"),
-    # Samsung trades up through 80,000 won.
-    trade_entry(
-        "005930", 79800, change=800, rate=1.01, volume=120, cum_volume=81234, hhmmss="091501"
-    ),
-    trade_entry(
-        "005930", 80100, change=1100, rate=1.39, volume=350, cum_volume=81584, hhmmss="091502"
-    ),
-    # NAVER enters the "급등주" condition search (seq 0 in the simulator's list).
-    condition_entry("0", "035420", hhmmss="092030"),
-    # The trader's own buy order is filled.
-    fill_entry(
-        "005930", "삼성전자", fill_no="1", qty=10, price=80100, order_qty=10, hhmmss="092512"
-    ),
-]
-CONDITION_MATCHES = {"0": ["005930", "000660"]}
-"""What "급등주" matches when the demo starts it: reported once, as a snapshot."""
-
-TODAY = now_kst().strftime("%Y%m%d")
-LS_SCRIPT = [
-    ls_sim.jif("1", "21"),  # 코스피 장 시작
-    ls_sim.news(
-        "반도체 수출 3개월 연속 증가",
-        realkey=f"{TODAY}0915000001",
-        codes=("005930",),
-        date=TODAY,
-        hhmmss="091500",
-    ),
-    ls_sim.jif("1", "64"),  # 코스피 사이드카 매도 발동
-    ls_sim.news(
-        "STX, ‘2차전지 핵심’ 수산화리튬 사업 박차…中 영정리튬과 MOU",
-        realkey=f"{TODAY}0952172704000165",
-        codes=("011810",),
-        date=TODAY,
-        hhmmss="095217",
-    ),
-    ls_sim.jif("2", "61"),  # 코스닥 서킷브레이크 1단계 발동
-    ls_sim.jif("2", "62"),  # 코스닥 서킷브레이크 1단계 해제
-]
-"""The LS side of the day: market halts and headlines (rules decide which become alerts)."""
+DAY = Path(__file__).with_name("demo") / "day.jsonl.gz"
 
 
 class _PlaceholderEnv(dict[str, str]):
@@ -82,11 +38,14 @@ class _PlaceholderEnv(dict[str, str]):
         return True
 
 
-async def run_demo(rules: Path) -> None:
-    async with (
-        KiwoomSimulator(matches=CONDITION_MATCHES) as simulator,
-        ls_sim.LsSimulator() as ls,
-    ):
+async def run_demo(rules: Path, day: Path = DAY, speed: float | None = None) -> None:
+    """Play ``day`` through the simulators to the app on ``rules``; ``speed`` N also keeps
+    the recorded gaps, N times shorter (``None``: as fast as the app takes the frames)."""
+    frames = list(Recording(day))
+    async with KiwoomSimulator() as simulator, ls_sim.LsSimulator() as ls:
+        player = Player(simulator, ls)
+        player.prime(frames)
+        first = frames[0].t if frames else None
         settings = Settings.from_env(
             {
                 "KIWOOM_TOKEN": SIM_TOKEN,
@@ -99,7 +58,14 @@ async def run_demo(rules: Path) -> None:
                 "ALERTBOT_STATE": ":memory:",  # a demo leaves no cooldowns behind
             }
         )
-        app = App(settings, env=_PlaceholderEnv(os.environ), console_only=True, watch=False)
+        app = App(
+            settings,
+            env=_PlaceholderEnv(os.environ),
+            console_only=True,
+            watch=False,
+            clock=lambda: player.now or first or now_kst(),
+        )
+        print(f"alertbot demo: {len(frames)} frames from {day.name}, rules from {rules}\n")
         await app.start()
         try:
             assert app.engine is not None
@@ -107,13 +73,13 @@ async def run_demo(rules: Path) -> None:
             await simulator.wait_for(lambda: simulator.covers(wanted))
             ls_topics = ls_protocol.wanted(wanted)
             await ls.wait_for(lambda: any(s.subscriptions >= ls_topics for s in ls.live))
-            # Only what the shipped rules registered is sent; each condition's first answer
-            # (its current matches) is an event too.
+            # Only what the rules registered is sent; each condition's first answer (its
+            # current matches) is an event too. Each frame is taken before the next is sent,
+            # so the app's clock is the frame's time when it evaluates it.
             expected = sum(session.snapshots for session in simulator.live)
-            for entry in SCRIPT:
-                expected += await simulator.push([entry])
-            for frame in LS_SCRIPT:
-                expected += await ls.push(frame)
             await app.wait_events(expected)
+            async for played in player.play(frames, speed=speed):
+                expected += played.delivered
+                await app.wait_events(expected)
         finally:
             await app.stop()

@@ -423,8 +423,10 @@ def fill_entry(
     unfilled: int = 0,
     hhmmss: str = "094022",
     account: str = "1111111111",
+    reason: str = "0",
 ) -> dict[str, Any]:
-    """A ``00`` 주문체결 entry (reference/kiwoom/realtime-00-order-fill.md)."""
+    """A ``00`` 주문체결 entry (reference/kiwoom/realtime-00-order-fill.md); ``reason`` is
+    919 거부사유 ("0" when there is none)."""
     values = {
         "9201": account,
         "9203": order_no,
@@ -439,7 +441,7 @@ def fill_entry(
         "909": fill_no,
         "910": str(price) if qty else "",
         "911": str(qty) if qty else "",
-        "919": "0",
+        "919": reason,
         "2134": "1",
         "2135": "KRX",
     }
