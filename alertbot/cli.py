@@ -135,13 +135,20 @@ def summary(path: Path, ruleset: RuleSet) -> str:
     )
 
 
+def _settings() -> Settings | None:
+    """The environment's settings, or None after saying which variable is wrong."""
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        print(f"alertbot: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_run(rules: Path | None) -> int:
     from alertbot.app import App
 
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"alertbot: {exc}", file=sys.stderr)
+    settings = _settings()
+    if settings is None:
         return 2
     setup_logging(settings.log_level, settings.log_format, settings_secrets(settings))
     app = App(settings, rules_path=rules)
@@ -172,10 +179,8 @@ def cmd_record(out: Path, rules: Path | None, symbols: tuple[str, ...]) -> int:
     from alertbot.engine.engine import Engine
     from alertbot.record import NoFeeds, record, recorded_subscriptions
 
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"alertbot: {exc}", file=sys.stderr)
+    settings = _settings()
+    if settings is None:
         return 2
     setup_logging(settings.log_level, settings.log_format, settings_secrets(settings))
     try:
@@ -232,10 +237,8 @@ def cmd_replay(file: Path, rules: Path, speed: float | None, send: bool, full: b
 def cmd_healthcheck(ready: bool) -> int:
     from alertbot.ops.http import probe
 
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"alertbot: {exc}", file=sys.stderr)
+    settings = _settings()
+    if settings is None:
         return 2
     healthy, why = probe(settings.http, "/readyz" if ready else "/healthz")
     print(why)

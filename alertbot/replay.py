@@ -15,19 +15,20 @@ import contextlib
 import logging
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TextIO
 
 from alertbot.alerts import Alert
 from alertbot.app import build_notifiers
+from alertbot.delivery.clock import WallClock
 from alertbot.delivery.pipeline import Delivery
 from alertbot.engine.engine import Engine
 from alertbot.engine.rules import RuleSet
-from alertbot.events import KST
+from alertbot.events import KST, now_kst
 from alertbot.feeds.decode import Decoder
-from alertbot.recording import RecordedFrame, Recording, Sleep, paced
+from alertbot.recording import RecordedFrame, Recording, paced
 from alertbot.state import StateDB
 
 log = logging.getLogger("alertbot.replay")
@@ -52,7 +53,7 @@ class Replay:
     def __init__(
         self,
         ruleset: RuleSet,
-        out: TextIO = sys.stdout,
+        out: TextIO | None = None,
         *,
         submit: Submit | None = None,
         full: bool = False,
@@ -62,7 +63,7 @@ class Replay:
         self.ruleset = ruleset
         self.engine = Engine(ruleset)
         self.decoder = Decoder()
-        self.out = out
+        self.out = out or sys.stdout
         self.submit = submit
         self.full = full
         self.sent: Counter[str] = Counter()
@@ -94,6 +95,10 @@ class Replay:
                 if self.submit is not None:
                     self.submit(alert)
         return sent
+
+    def now(self) -> datetime:
+        """The replay's clock: the receive time of the frame being replayed."""
+        return self.totals.last or now_kst()
 
     def _print(self, alert: Alert) -> None:
         local = alert.created_at.astimezone(KST)
@@ -141,35 +146,33 @@ class Replay:
         return sorted(self.decoder.unparsed.items())
 
 
-async def play(
-    replay: Replay,
-    frames: Iterable[RecordedFrame],
-    speed: float | None = None,
-    sleep: Sleep = asyncio.sleep,
-) -> None:
-    """Run ``frames`` through ``replay`` at ``speed`` (see ``recording.paced``)."""
-    async for recorded in paced(frames, speed, sleep):
-        replay.frame(recorded)
-        if replay.totals.frames % 1000 == 0:
-            await asyncio.sleep(0)  # let ``--send``'s delivery work through a long backtest
-
-
 DRAIN_TIMEOUT = 30.0
-"""``--send``: how long the end of a replay waits for the chat services to take the alerts."""
+"""``--send``: how long one frame's alerts may take to reach the chat services."""
+
+
+async def settle(delivery: Delivery) -> None:
+    """Wait (bounded) until the chat services took what was submitted, so the next alert
+    is made on the next frame's clock and no "late" mark is wrong."""
+    try:
+        await asyncio.wait_for(delivery.drain(), DRAIN_TIMEOUT)
+    except TimeoutError:
+        log.warning("replay: %d messages not sent in %.0fs", delivery.pending(), DRAIN_TIMEOUT)
 
 
 @contextlib.asynccontextmanager
-async def sending(ruleset: RuleSet) -> AsyncIterator[Submit]:
-    """``--send``: the real delivery path, on a state database of its own in memory."""
+async def sending(ruleset: RuleSet, now: Callable[[], datetime]) -> AsyncIterator[Delivery]:
+    """``--send``: the real delivery path, on a state database of its own in memory.
+
+    ``now`` is the replay's clock, so an alert from 09:30 on the recorded day is not marked
+    late by days; rate limits and retries still take real time."""
     state = StateDB(":memory:")
-    delivery = Delivery(build_notifiers(ruleset), state, admin=ruleset.defaults.admin)
+    delivery = Delivery(
+        build_notifiers(ruleset), state, admin=ruleset.defaults.admin, clock=WallClock(now)
+    )
     await delivery.start()
     try:
-        yield delivery.submit
-        try:
-            await asyncio.wait_for(delivery.drain(), DRAIN_TIMEOUT)
-        except TimeoutError:
-            log.warning("replay: %d messages not sent in %.0fs", delivery.pending(), DRAIN_TIMEOUT)
+        yield delivery
+        await settle(delivery)
     finally:
         await delivery.close()
         state.close()
@@ -182,13 +185,21 @@ async def run_replay(
     speed: float | None = None,
     send: bool = False,
     full: bool = False,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> Replay:
-    """``alertbot replay``: the alerts as they come, a blank line, the summary."""
+    """``alertbot replay``: the alerts as they come, a blank line, the summary.
+
+    ``speed`` N keeps the recorded gaps N times shorter (a demo to watch); ``None`` goes as
+    fast as it can (a backtest). With ``send``, each frame's alerts are delivered before the
+    next frame is read."""
+    out = out or sys.stdout
+    replay = Replay(ruleset, out, full=full)
     async with contextlib.AsyncExitStack() as stack:
-        submit = await stack.enter_async_context(sending(ruleset)) if send else None
-        replay = Replay(ruleset, out, submit=submit, full=full)
-        await play(replay, recording, speed)
+        delivery = await stack.enter_async_context(sending(ruleset, replay.now)) if send else None
+        replay.submit = delivery.submit if delivery is not None else None
+        async for recorded in paced(recording, speed):
+            if replay.frame(recorded) and delivery is not None:
+                await settle(delivery)
     out.write("\n")
     out.writelines(f"{line}\n" for line in replay.summary())
     if recording.damaged:
