@@ -182,48 +182,28 @@ def vi_both(
 ) -> list[tuple[datetime, str, Any]]:
     """One VI as both brokers report it: Kiwoom ``1h`` and LS ``VI_``, trigger and release."""
     rate = f"{(trigger - reference) * 100 / reference:+.2f}"
-    kiwoom_kind = "정적" if kind == "static" else "동적"
     refs = {"static_ref": reference} if kind == "static" else {"dynamic_ref": reference}
     gubun = "1" if kind == "static" else "2"
+
+    def kiwoom(moment: str, triggered: bool) -> list[dict[str, Any]]:
+        entry = kw.vi_entry(
+            code,
+            NAMES[code],
+            triggered=triggered,
+            price=trigger,
+            hhmmss=moment,
+            kind="정적" if kind == "static" else "동적",
+            rate=rate,
+            count=count,
+            up=trigger > reference,
+        )
+        return [entry]
+
+    triggered = ls.vi(code, gubun=gubun, trigger=trigger, hhmmss=hhmmss, **refs)
     return [
-        (
-            at(hhmmss, 120_000),
-            "kiwoom",
-            [
-                kw.vi_entry(
-                    code,
-                    NAMES[code],
-                    price=trigger,
-                    hhmmss=hhmmss,
-                    kind=kiwoom_kind,
-                    rate=rate,
-                    count=count,
-                    up=trigger > reference,
-                )
-            ],
-        ),
-        (
-            at(hhmmss, 180_000),
-            "ls",
-            ls.vi(code, gubun=gubun, trigger=trigger, hhmmss=hhmmss, **refs),
-        ),
-        (
-            at(release, 110_000),
-            "kiwoom",
-            [
-                kw.vi_entry(
-                    code,
-                    NAMES[code],
-                    triggered=False,
-                    price=trigger,
-                    hhmmss=release,
-                    kind=kiwoom_kind,
-                    rate=rate,
-                    count=count,
-                    up=trigger > reference,
-                )
-            ],
-        ),
+        (at(hhmmss, 120_000), "kiwoom", kiwoom(hhmmss, True)),
+        (at(hhmmss, 180_000), "ls", triggered),
+        (at(release, 110_000), "kiwoom", kiwoom(release, False)),
         (at(release, 170_000), "ls", ls.vi(code, gubun="0", hhmmss=release, **refs)),
     ]
 
@@ -358,96 +338,42 @@ def script(rng: random.Random) -> list[Step]:
 def fills() -> list[tuple[datetime, str, Any]]:
     """The trader's orders: a Kiwoom buy in two fills, a Kiwoom sell refused, an LS sell filled
     and an LS buy refused."""
-    samsung = {"order_no": "0000018", "order_qty": 10, "buy": True}
+
+    def samsung(hhmmss: str, micros: int, **fill: Any) -> tuple[datetime, str, Any]:
+        entry = kw.fill_entry(
+            "005930", "삼성전자", order_no="0000018", order_qty=10, hhmmss=hhmmss, **fill
+        )
+        return at(hhmmss, micros), "kiwoom", [entry]
+
+    refused = kw.fill_entry(
+        "247540",
+        "에코프로비엠",
+        order_no="0000031",
+        status="거부",
+        buy=False,
+        order_qty=20,
+        unfilled=20,
+        hhmmss="133010",
+        reason="매도가능수량 부족",
+    )
     return [
-        (
-            at("092510", 200_000),
-            "kiwoom",
-            [
-                kw.fill_entry(
-                    "005930", "삼성전자", status="접수", hhmmss="092510", unfilled=10, **samsung
-                )
-            ],
-        ),
-        (
-            at("092512", 300_000),
-            "kiwoom",
-            [
-                kw.fill_entry(
-                    "005930",
-                    "삼성전자",
-                    fill_no="1",
-                    qty=6,
-                    price=80_100,
-                    unfilled=4,
-                    hhmmss="092512",
-                    **samsung,
-                )
-            ],
-        ),
-        (
-            at("092513", 100_000),
-            "kiwoom",
-            [
-                kw.fill_entry(
-                    "005930",
-                    "삼성전자",
-                    fill_no="2",
-                    qty=4,
-                    price=80_100,
-                    unfilled=0,
-                    hhmmss="092513",
-                    **samsung,
-                )
-            ],
-        ),
+        samsung("092510", 200_000, status="접수", unfilled=10),
+        samsung("092512", 300_000, fill_no="1", qty=6, price=80_100, unfilled=4),
+        samsung("092513", 100_000, fill_no="2", qty=4, price=80_100),
         (
             at("102005", 400_000),
             "ls",
-            ls.fill(
-                "000660",
-                "SK하이닉스",
-                order_no="86382",
-                fill_no="1",
-                qty=5,
-                price=191_000,
-                order_qty=5,
-                buy=False,
-                hhmmss="102005",
-            ),
+            ls.fill("000660", "SK하이닉스", order_no="86382", qty=5, price=191_000, order_qty=5,
+                    buy=False, hhmmss="102005"),
         ),
-        (
-            at("133010", 600_000),
-            "kiwoom",
-            [
-                kw.fill_entry(
-                    "247540",
-                    "에코프로비엠",
-                    order_no="0000031",
-                    status="거부",
-                    buy=False,
-                    order_qty=20,
-                    unfilled=20,
-                    hhmmss="133010",
-                    reason="매도가능수량 부족",
-                )
-            ],
-        ),
+        (at("133010", 600_000), "kiwoom", [refused]),
         (
             at("144507", 700_000),
             "ls",
-            ls.fill(
-                "373220",
-                "LG에너지솔루션",
-                order_no="91207",
-                code="14",
-                qty=0,
-                order_qty=3,
-                unfilled=3,
-                hhmmss="144507",
-            ),
+            ls.fill("373220", "LG에너지솔루션", order_no="91207", code="14", qty=0, order_qty=3,
+                    unfilled=3, hhmmss="144507"),
         ),
-    ]
+    ]  # fmt: skip
 
 
 def merge(steps: list[Step]) -> list[Step]:
