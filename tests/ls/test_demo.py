@@ -28,6 +28,7 @@ async def test_the_demo_still_shows_the_vi_day(capsys: pytest.CaptureFixture[str
     await run_demo(ROOT / "rules")
     out = capsys.readouterr().out
     assert "VI 발동 삼성전자(005930)" in out and "VI 발동 SK하이닉스(000660)" in out
+    assert "지연" not in out  # the app runs on the played day's clock: nothing looks late
 
 
 async def test_the_demo_shows_sidecar_circuit_breaker_and_keyword_news(
@@ -38,4 +39,4 @@ async def test_the_demo_shows_sidecar_circuit_breaker_and_keyword_news(
     out = capsys.readouterr().out
     assert "사이드카 매도 발동" in out
     assert "서킷브레이크 1단계 발동" in out
-    assert "수산화리튬" in out and "반도체 수출" not in out
+    assert "수산화리튬" in out and "엔비디아 실적" not in out  # a headline without the keywords
