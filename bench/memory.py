@@ -55,7 +55,7 @@ async def bot() -> dict[str, float]:
         (folder / "rules.yaml").write_text(quiet_rules_yaml(RULES, symbols(SYMBOLS)), "utf-8")
         world = await WorldProcess.start(SYMBOLS, POOL)
         try:
-            seconds = await run_bot(world, FRAMES, folder)
+            seconds = (await run_bot(world, FRAMES, folder)).wall
         finally:
             await world.close()
     current, peak = rss_mb()

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import copy
 import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,19 +112,6 @@ def quiet_ruleset(rule_count: int, codes: list[str]) -> RuleSet:
         defaults=Defaults(notify=["log"]),
         rules=[LocatedRule(rule, "bench", i + 1) for i, rule in enumerate(rules)],
     )
-
-
-def best_of(rounds: int, run: Callable[[], float]) -> float:
-    """The fastest of ``rounds`` runs: the machine is shared, and noise only ever adds time."""
-    return min(run() for _ in range(rounds))
-
-
-def per_call(count: int, run: Callable[[], object]) -> float:
-    """Seconds per call of ``run`` over ``count`` calls."""
-    started = time.perf_counter()
-    for _ in range(count):
-        run()
-    return (time.perf_counter() - started) / count
 
 
 def quiet_rules_yaml(rule_count: int, codes: list[str]) -> str:
