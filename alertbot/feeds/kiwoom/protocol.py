@@ -278,16 +278,21 @@ def _parse_real(
     return RealData(events, skipped)
 
 
+VENUES = {"NX": "NXT", "AL": "SOR"}
+
+
 def split_item(item: str) -> tuple[str, str]:
     """``"005930_NX"`` → ``("005930", "NXT")``; ``"005930_AL"`` → SOR; plain codes are KRX."""
     code, _, suffix = item.partition("_")
-    return strip_code(code), {"NX": "NXT", "AL": "SOR"}.get(suffix, "KRX")
+    return strip_code(code), VENUES.get(suffix, "KRX")
 
 
 def _symbol_venue(item: str, values: dict[str, Any]) -> tuple[str, str]:
     """The stock from ``9001`` (or the item), the venue from the item's suffix."""
     code = to_text(values.get("9001"))
-    return split_item(code or item)[0], split_item(item or code)[1]
+    if not code or not item or code == item:  # one string says both (``0B`` has no 9001)
+        return split_item(code or item)
+    return split_item(code)[0], split_item(item)[1]
 
 
 VI_KINDS = {"정적": "static", "동적": "dynamic", "동적+정적": "static+dynamic"}
@@ -315,6 +320,9 @@ def parse_vi(item: str, values: dict[str, Any], received: datetime) -> Vi | None
     )
 
 
+TRADE_SIDES = {"+": "buy", "-": "sell"}
+
+
 def parse_trade(item: str, values: dict[str, Any], received: datetime) -> Tick | None:
     """``0B`` 주식체결. ``10`` is a colour-signed price; ``15``'s sign says which side hit."""
     symbol, venue = _symbol_venue(item, values)
@@ -330,7 +338,7 @@ def parse_trade(item: str, values: dict[str, Any], received: datetime) -> Tick |
         change=to_int(values.get("11")),
         rate=to_float(values.get("12")),
         volume=abs(to_int(volume_text)),
-        side={"+": "buy", "-": "sell"}.get(volume_text[:1], ""),  # type: ignore[arg-type]
+        side=TRADE_SIDES.get(volume_text[:1], ""),  # type: ignore[arg-type]
         cum_volume=abs(to_int(values.get("13"))),
         venue=venue,
     )
