@@ -47,7 +47,6 @@ class Engine:
         self.cooldowns.keep_only(self._index.fingerprints)
         self._handlers: dict[str, Callable[[Event, datetime], list[Alert]]] = {
             "vi": self._vi,
-            "price": self._price,
             "condition": self._condition,
             "fill": self._fill,
             "market": self._market,
@@ -77,6 +76,8 @@ class Engine:
     def evaluate(self, event: Event, now: datetime | None = None) -> list[Alert]:
         if event.name and event.symbol:
             self.names[event.symbol] = event.name
+        if isinstance(event, Tick):  # most events, and most cross nothing: no clock for those
+            return self._price(event, now)
         handler = self._handlers.get(event.kind)
         return handler(event, now or now_kst()) if handler else []
 
@@ -95,15 +96,14 @@ class Engine:
             self._fire(alerts, compiled, event, now, event.symbol)
         return alerts
 
-    def _price(self, event: Event, now: datetime) -> list[Alert]:
-        assert isinstance(event, Tick)
+    def _price(self, event: Tick, now: datetime | None) -> list[Alert]:
         index = self._index
-        crossed = [
-            *index.prices.update(event.symbol, event.venue, event.price),
-            *index.rates.update(event.symbol, event.venue, event.rate),
-        ]
-        if not crossed:
+        prices = index.prices.update(event.symbol, event.venue, event.price)
+        rates = index.rates.update(event.symbol, event.venue, event.rate)
+        if not prices and not rates:
             return []
+        crossed = [*prices, *rates]
+        now = now or now_kst()
         alerts: list[Alert] = []
         seen: set[int] = set()
         for level, _, (compiled, key) in sorted(crossed, key=lambda entry: entry[1]):
