@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import signal
 import time
 from collections.abc import Callable, Mapping
@@ -129,6 +130,8 @@ class App:
         self._tasks: list[asyncio.Task[None]] = []
         self.events_seen = 0
         self._event_waiters: list[tuple[int, asyncio.Event]] = []
+        self._next_wake = math.inf
+        """The smallest count a ``wait_events`` waits for: one comparison per event."""
         self.backoff = backoff
         """Reconnect pacing for every feed (None: the feeds' default); tests make it quick."""
         self.ops = ops or OpsConfig(feed_down_after=settings.feed_down_after)
@@ -139,8 +142,6 @@ class App:
         self.progress = ProgressWatch(self.outbox_depth, stuck_after=self.ops.delivery_stuck_after)
         self.accepting = False
         """False before start and from the moment a stop begins: events are no longer taken."""
-        self.last_event: dict[str, float] = {}
-        """Monotonic arrival of the last event per source (= feed name)."""
         self._ops_tasks: list[asyncio.Task[None]] = []
         self.watch = watch
         """Reload when a rule file changes (the demo does not)."""
@@ -164,7 +165,7 @@ class App:
             REDACTOR.add(option_secrets(spec.options))
         self.state = StateDB(self.settings.state)
         self.mutes = MuteStore(self.state)
-        self.engine = Engine(ruleset, Cooldowns(self.state))
+        self.engine = Engine(ruleset, Cooldowns(self.state), clock=self.clock)
         notifiers = build_notifiers(ruleset, self.console_only)
         for notifier in notifiers.values():
             self.metrics.count_sends(notifier, self.progress.progressed)
@@ -363,8 +364,7 @@ class App:
             return
         assert self.engine is not None and self.delivery is not None and self.mutes is not None
         self.metrics.event(event.kind, event.source)
-        self.last_event[event.source] = time.monotonic()
-        for alert in self.engine.evaluate(event, self.clock()):
+        for alert in self.engine.evaluate(event):
             self.metrics.alert(alert.rule)
             if self.mutes.muted(alert.rule, alert.symbol):
                 self.metrics.muted(alert.rule)
@@ -373,7 +373,7 @@ class App:
             log.info("alert %s: %s → %s", alert.rule, alert.summary, ", ".join(alert.channels))
             self.delivery.submit(alert)
         self.events_seen += 1
-        if self._event_waiters:
+        if self.events_seen >= self._next_wake:
             self._wake_waiters()
 
     def admin_notice(self, text: str, level: int = logging.WARNING) -> None:
@@ -390,7 +390,7 @@ class App:
         return self.engine.ruleset if self.engine is not None else None
 
     def feed_views(self) -> list[FeedView]:
-        return [FeedView(f.name, f.status, self.last_event.get(f.name)) for f in self.feeds]
+        return [FeedView(f.name, f.status, f.status.last_event_monotonic) for f in self.feeds]
 
     def outbox_depth(self) -> int:
         return self.delivery.pending() if self.delivery is not None else 0
@@ -434,6 +434,7 @@ class App:
             return
         reached = asyncio.Event()
         self._event_waiters.append((count, reached))
+        self._next_wake = min(self._next_wake, count)
         await asyncio.wait_for(reached.wait(), timeout)
 
     def _wake_waiters(self) -> None:
@@ -444,3 +445,4 @@ class App:
             else:
                 remaining.append((count, reached))
         self._event_waiters = remaining
+        self._next_wake = min((count for count, _ in remaining), default=math.inf)

@@ -37,8 +37,15 @@ Outcome = Literal["fired", "cooldown", "inactive"]
 class Engine:
     """Holds the current rules and turns events into alerts."""
 
-    def __init__(self, ruleset: RuleSet, cooldowns: Cooldowns | None = None) -> None:
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        cooldowns: Cooldowns | None = None,
+        clock: Callable[[], datetime] = now_kst,
+    ) -> None:
         self.cooldowns = cooldowns or Cooldowns()
+        self.clock = clock
+        """Read when ``evaluate`` is given no ``now`` and a rule may fire, never per event."""
         self.stats: Counter[tuple[str, Outcome]] = Counter()
         """``(rule name, outcome)`` → count, for ``replay`` and metrics."""
         self.names: dict[str, str] = {}
@@ -79,7 +86,7 @@ class Engine:
         if isinstance(event, Tick):  # most events, and most cross nothing: no clock for those
             return self._price(event, now)
         handler = self._handlers.get(event.kind)
-        return handler(event, now or now_kst()) if handler else []
+        return handler(event, now or self.clock()) if handler else []
 
     # ------------------------------------------------------------------ per kind
 
@@ -103,7 +110,7 @@ class Engine:
         if not prices and not rates:
             return []
         crossed = [*prices, *rates]
-        now = now or now_kst()
+        now = now or self.clock()
         alerts: list[Alert] = []
         seen: set[int] = set()
         for level, _, (compiled, key) in sorted(crossed, key=lambda entry: entry[1]):

@@ -65,6 +65,8 @@ class FeedStatus:
     connected: bool = False
     logged_in: bool = False
     last_frame_monotonic: float | None = None
+    last_event_monotonic: float | None = None
+    """When the frame that carried the last event arrived (no clock read of its own)."""
     last_event_at: datetime | None = None
     connects: int = 0
     reconnects: int = 0
@@ -264,8 +266,10 @@ class Feed(ABC):
             )
 
     def emit(self, event: Event) -> None:
-        self.status.events += 1
-        self.status.last_event_at = event.time
+        status = self.status
+        status.events += 1
+        status.last_event_at = event.time
+        status.last_event_monotonic = status.last_frame_monotonic
         self.on_event(event)
 
     async def stop(self) -> None:

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from alertbot.feeds.base import FatalFeedError, Feed, RetryLater
 from alertbot.feeds.kiwoom import protocol
@@ -171,7 +171,14 @@ class KiwoomFeed(Feed):
             await self._sync(link)
             self.mark_up()
             log.info("kiwoom: logged in, %d registrations", len(link.registered))
-            async for frame in ws:
+            while True:
+                try:
+                    # Bytes, not str: orjson reads the UTF-8 as it arrived, while a decoded
+                    # str (Korean field names) would be re-encoded inside orjson; the two
+                    # conversions cost more per 0B frame than the rest of the feed's work.
+                    frame = await ws.recv(decode=False)
+                except ConnectionClosedOK:
+                    return
                 await self._handle(link, frame)
         finally:
             self._link = None
@@ -183,8 +190,9 @@ class KiwoomFeed(Feed):
     async def _handle(self, link: _Link, frame: str | bytes) -> None:
         received = self.clock()
         self.frame_received()
-        if self.on_raw is not None:
-            self.on_raw(self.name, frame, received)
+        if self.on_raw is not None:  # Kiwoom sends text frames only: record them as text
+            text = frame.decode("utf-8", "replace") if isinstance(frame, bytes) else frame
+            self.on_raw(self.name, text, received)
         message = protocol.parse(frame, received, link.names)
         if isinstance(message, protocol.RealData):
             for event in message.events:
