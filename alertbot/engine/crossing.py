@@ -13,7 +13,7 @@ levels between them, so a tick costs O(log n + fired) whatever the number of pri
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -28,6 +28,10 @@ class Levels(Generic[T]):
     below: list[tuple[float, int, T]] = field(default_factory=list)
     _above_keys: list[float] = field(default_factory=list)
     _below_keys: list[float] = field(default_factory=list)
+    last: dict[str, float] = field(default_factory=dict)
+    """Venue → last value: KRX and NXT trade one stock at different prices. Kept here, beside
+    the stock's levels, so a tick costs one lookup by code rather than a second by a
+    (code, venue) key."""
 
     def add(self, up: bool, level: float, order: int, payload: T) -> None:
         """``order`` keeps payloads at one level in rule-file order; call ``finish`` after."""
@@ -39,24 +43,31 @@ class Levels(Generic[T]):
         self._above_keys = [entry[0] for entry in self.above]
         self._below_keys = [entry[0] for entry in self.below]
 
+    def move(self, venue: str, value: float) -> Sequence[tuple[float, int, T]]:
+        """Record ``value`` and return the entries it crossed since the previous one."""
+        last = self.last
+        prev = last.get(venue)
+        last[venue] = value
+        return () if prev is None else self.crossed(prev, value)
+
     def crossed(self, prev: float, cur: float) -> Sequence[tuple[float, int, T]]:
         """Entries whose level lies on the way from ``prev`` to ``cur``."""
         if cur > prev:
             keys = self._above_keys
-            return self.above[bisect_right(keys, prev) : bisect_right(keys, cur)]
+            start, end = bisect_right(keys, prev), bisect_right(keys, cur)
+            return self.above[start:end] if start < end else ()
         if cur < prev:
             keys = self._below_keys
-            return self.below[bisect_left(keys, cur) : bisect_left(keys, prev)]
+            start, end = bisect_left(keys, cur), bisect_left(keys, prev)
+            return self.below[start:end] if start < end else ()
         return ()
 
 
 class Crossings(Generic[T]):
-    """Levels per key (a stock code) and the last value seen per series."""
+    """Levels per key (a stock code), each with the last value seen per venue."""
 
     def __init__(self) -> None:
         self.levels: dict[str, Levels[T]] = {}
-        self.last: dict[tuple[str, str], float] = {}
-        """``(code, venue)`` → last value: KRX and NXT trade one stock at different prices."""
 
     def add(self, symbol: str, up: bool, level: float, order: int, payload: T) -> None:
         levels = self.levels.get(symbol)
@@ -72,14 +83,11 @@ class Crossings(Generic[T]):
     def update(self, symbol: str, venue: str, value: float) -> Sequence[tuple[float, int, T]]:
         """Record ``value`` and return the entries it crossed since the previous one."""
         levels = self.levels.get(symbol)
-        if levels is None:
-            return ()
-        series = (symbol, venue)
-        prev = self.last.get(series)
-        self.last[series] = value
-        return () if prev is None else levels.crossed(prev, value)
+        return () if levels is None else levels.move(venue, value)
 
-    def keep_last(self, previous: Crossings[T], symbols: Iterable[str]) -> None:
+    def keep_last(self, previous: Crossings[T]) -> None:
         """Carry the last values over from ``previous`` for stocks still watched here."""
-        wanted = set(symbols)
-        self.last = {key: value for key, value in previous.last.items() if key[0] in wanted}
+        for symbol, levels in self.levels.items():
+            old = previous.levels.get(symbol)
+            if old is not None:
+                levels.last = dict(old.last)

@@ -75,8 +75,8 @@ class Engine:
         """
         index = rules if isinstance(rules, RuleIndex) else RuleIndex(rules)
         old = self._index
-        index.prices.keep_last(old.prices, index.prices.levels)
-        index.rates.keep_last(old.rates, index.rates.levels)
+        index.prices.keep_last(old.prices)
+        index.rates.keep_last(old.rates)
         self.cooldowns.keep_only(index.fingerprints)
         self._index = index
 
