@@ -573,3 +573,42 @@ def test_news_line_leaves_out_what_the_feed_did_not_send(tmp_path: Path) -> None
         replace(news("시황"), provider="")
     )
     assert alert.text == "📰 시황\n10:00:00"
+
+
+def test_the_engine_reads_its_clock_only_for_what_may_fire(tmp_path: Path) -> None:
+    """Without ``now`` the injected clock dates alerts and cooldowns; a tick that crosses
+    nothing does not need it."""
+    reads: list[datetime] = []
+
+    def clock() -> datetime:
+        reads.append(T + timedelta(seconds=len(reads)))
+        return reads[-1]
+
+    eng = Engine(
+        ruleset(
+            tmp_path,
+            """
+            - {name: p, event: price, symbol: "005930", above: 100, cooldown: 60s}
+            - {name: v, event: vi}
+            """,
+        ),
+        clock=clock,
+    )
+    assert [eng.evaluate(tick(price)) for price in (98, 99, 99, 97)] == [[], [], [], []]
+    assert reads == []
+    (alert,) = eng.evaluate(tick(101))
+    assert alert.created_at == reads[0]
+    assert eng.evaluate(tick(99)) == [] and eng.evaluate(tick(102)) == []  # cooling down
+    assert eng.stats[("p", "cooldown")] == 1
+    (vi_alert,) = eng.evaluate(vi())
+    assert vi_alert.created_at == reads[-1]
+
+
+def test_a_stocks_venues_keep_their_own_last_price_across_a_swap(tmp_path: Path) -> None:
+    rule = '- {name: p, event: price, symbol: "005930", above: 100}'
+    eng = engine(tmp_path, rule)
+    eng.evaluate(tick(99, venue="KRX"), T)
+    eng.evaluate(tick(101, venue="NXT"), T)
+    eng.swap(ruleset(tmp_path, rule + "\n- {name: v, event: vi}"))
+    assert [a.rule for a in eng.evaluate(tick(101, venue="KRX"), T)] == ["p"]
+    assert eng.evaluate(tick(102, venue="NXT"), T) == []  # NXT was already above

@@ -260,3 +260,30 @@ async def test_quiet_outside_market_hours_is_not_a_fault(kiwoom_sim: KiwoomSimul
 )
 def test_krx_session_hours(when: datetime, open_: bool) -> None:
     assert krx_session_open(when) is open_
+
+
+async def test_frames_are_parsed_from_bytes_and_recorded_as_text(
+    kiwoom_sim: KiwoomSimulator,
+) -> None:
+    recorder = Recorder()
+    raw: list[str | bytes] = []
+    wanted = Subscriptions(ticks=frozenset({"005930"}))
+    feed = make_feed(
+        kiwoom_sim.url,
+        static(SIM_TOKEN),
+        recorder,
+        on_raw=lambda _name, frame, _received: raw.append(frame),
+    )
+    feed.set_subscriptions(wanted)
+    async with running(feed):
+        await kiwoom_sim.wait_for(lambda: kiwoom_sim.covers(wanted))
+        await kiwoom_sim.push([trade_entry("005930", 80100, change=100, hhmmss="100001")])
+        await kiwoom_sim.ping()  # answered only after the trade frame before it was read
+        await kiwoom_sim.wait_for(lambda: kiwoom_sim.live[0].pings_unanswered == 0)
+        await recorder.wait_for(lambda: len(recorder.events) == 1)
+    assert all(isinstance(frame, str) for frame in raw)
+    assert any('"REAL"' in frame and "주식체결" in frame for frame in raw)  # type: ignore[operator]
+    (tick,) = recorder.events
+    assert isinstance(tick, Tick) and (tick.price, tick.venue) == (80100, "KRX")
+    last_event, last_frame = feed.status.last_event_monotonic, feed.status.last_frame_monotonic
+    assert last_event is not None and last_frame is not None and last_event <= last_frame

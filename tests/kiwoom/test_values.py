@@ -1,0 +1,76 @@
+"""The broker value readers: their short paths give what the full reading gives."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alertbot.events import KST
+from alertbot.feeds.values import kst_time, strip_code, to_float, to_int
+
+RECEIVED = datetime(2025, 3, 4, 10, 0, 5, tzinfo=KST)
+NUMERIC = st.text(alphabet="0123456789+-.,_ eE\t\u00a0²٣", max_size=12)
+
+
+def full_int(value: str) -> int:
+    """What to_int read before its short path: strip, drop commas, int, else via float."""
+    text = value.strip().replace(",", "")
+    try:
+        return int(text)
+    except ValueError:
+        with contextlib.suppress(ValueError, OverflowError):
+            return int(float(text))
+        return 0
+
+
+def full_float(value: str) -> float:
+    try:
+        result = float(value.strip().replace(",", ""))
+    except ValueError:
+        return 0.0
+    return result if result == result and abs(result) != float("inf") else 0.0
+
+
+@given(NUMERIC | st.text(max_size=8))
+def test_to_int_reads_every_text_as_the_full_reading_does(value: str) -> None:
+    assert to_int(value) == full_int(value)
+
+
+@given(NUMERIC | st.text(max_size=8))
+def test_to_float_reads_every_text_as_the_full_reading_does(value: str) -> None:
+    assert to_float(value) == full_float(value)
+
+
+def test_commas_spaces_and_signs() -> None:
+    assert to_int(" -00000100 ") == -100
+    assert to_int("1,234,500") == 1234500
+    assert to_int("+82") == 82
+    assert to_float("+10.00") == 10.0
+    assert to_float(" 1,234.5 ") == 1234.5
+    assert to_float("nan") == 0.0 and to_float("-inf") == 0.0
+
+
+@given(st.text(max_size=10))
+def test_broker_time_never_raises_and_is_on_the_received_day(hhmmss: str) -> None:
+    at = kst_time(hhmmss, RECEIVED)
+    assert at.date() == RECEIVED.date() and at.tzinfo is KST
+
+
+def test_broker_time_of_day() -> None:
+    assert kst_time("090130", RECEIVED) == datetime(2025, 3, 4, 9, 1, 30, tzinfo=KST)
+    assert kst_time(" 0901305 ", RECEIVED) == datetime(2025, 3, 4, 9, 1, 30, tzinfo=KST)
+    assert kst_time("²90130", RECEIVED) == RECEIVED  # isdigit() but not a decimal digit
+    assert kst_time("250000", RECEIVED) == RECEIVED
+    assert kst_time("090130", RECEIVED, "20250305").day == 5
+    utc = RECEIVED.astimezone(datetime.now().astimezone().tzinfo)
+    assert kst_time("", utc) == RECEIVED and kst_time("", utc).tzinfo is KST
+
+
+def test_codes() -> None:
+    assert strip_code("005930") == "005930"
+    assert strip_code(" A005930 ") == "005930"
+    assert strip_code("000000011810") == "011810"
+    assert strip_code("12345") == "12345"
