@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -179,7 +179,9 @@ class KiwoomFeed(Feed):
                     frame = await ws.recv(decode=False)
                 except ConnectionClosedOK:
                     return
-                await self._handle(link, frame)
+                answer = self._handle(link, frame)
+                if answer is not None:
+                    await answer
         finally:
             self._link = None
             for task in link.tasks:
@@ -187,7 +189,11 @@ class KiwoomFeed(Feed):
 
     # ------------------------------------------------------------------ frames
 
-    async def _handle(self, link: _Link, frame: str | bytes) -> None:
+    def _handle(self, link: _Link, frame: str | bytes) -> Awaitable[None] | None:
+        """Act on one frame; what must still be awaited (a send) is returned.
+
+        Synchronous so that a REAL frame, nearly every frame, costs no coroutine of its own.
+        """
         received = self.clock()
         self.frame_received()
         if self.on_raw is not None:  # Kiwoom sends text frames only: record them as text
@@ -200,11 +206,11 @@ class KiwoomFeed(Feed):
             if message.skipped:
                 self.count_unparsed(f"{message.skipped} REAL entries not understood", frame)
         elif isinstance(message, protocol.Ping):
-            await link.ws.send(message.raw)
+            return link.ws.send(message.raw)
         elif isinstance(message, protocol.ConditionAnswer):
             self._on_condition_answer(link, message, received)
         elif isinstance(message, protocol.ConditionList):
-            await self._on_condition_list(link, message)
+            return self._on_condition_list(link, message)
         elif isinstance(message, protocol.Ack):
             if not message.ok:
                 self._refused(f"{message.trnm} refused: {message.code} {message.message}")
@@ -212,6 +218,7 @@ class KiwoomFeed(Feed):
             self._on_system(message)
         elif isinstance(message, protocol.Unparsed):
             self.count_unparsed(message.reason, frame)
+        return None
 
     def _on_system(self, message: protocol.SystemNotice) -> None:
         """SYSTEM frames are never echoed; R10001 ends the session with a long pause."""
