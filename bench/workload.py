@@ -136,9 +136,10 @@ CHATS = 50
 def latency_rules_yaml(codes: list[str], base_url: str, chats: int = CHATS) -> str:
     """Half the codes fire (in turn, over ``chats`` Telegram chats), half never do.
 
-    Cooldown 0: every crossing is an alert, so the figure is the pipeline, not the cooldown.
-    The message carries ``#{cum_volume}``: the frame's sequence number, to match send and
-    arrival.
+    The default cooldown (60 s) applies, as in most rule files: each firing stock fires once
+    in a run, so none is held back, and each firing pays for its cooldown row in the state
+    database, as it would in production. The message carries ``#{cum_volume}``: the frame's
+    sequence number, to match send and arrival.
     """
     lines = ["channels:"]
     for chat in range(chats):
@@ -150,7 +151,7 @@ def latency_rules_yaml(codes: list[str], base_url: str, chats: int = CHATS) -> s
             f'    base_url: "{base_url}"',
             "    commands: false",
         ]
-    lines += ["defaults:", "  notify: [chat0]", "  cooldown: 0", "rules:"]
+    lines += ["defaults:", "  notify: [chat0]", "rules:"]
     quiet, firing = codes[: len(codes) // 2], codes[len(codes) // 2 :]
     for n, code in enumerate(quiet):
         lines.append(f'  - {{name: quiet{n}, event: price, symbol: "{code}", above: 5000000}}')
