@@ -58,7 +58,8 @@ class LsFeed(Feed):
         self._failure: BaseException | None = None
         self._token_refusals = 0
         self._market = protocol.MarketStates()
-        self._trade_day = ""
+        self._last_trade: Tick | None = None
+        """Its day is read only when the watchdog asks, not formatted for every trade."""
         self._refusals_reported: set[protocol.Topic] = set()
         """Refused topics already told to the admin: once, not again on every reconnect."""
 
@@ -109,7 +110,7 @@ class LsFeed(Feed):
             if not self._market.changed(event):
                 return
         elif isinstance(event, Tick):
-            self._trade_day = event.day
+            self._last_trade = event
         self.emit(event)
 
     def _on_ack(self, ack: protocol.Ack) -> None:
@@ -151,7 +152,10 @@ class LsFeed(Feed):
         if not self._session_hours(now):
             return False
         subscribed = any(tr_cd in TRADE_TRS for tr_cd, _ in self._requested)
-        return subscribed and self._trade_day == now.astimezone(KST).strftime("%Y%m%d")
+        last = self._last_trade
+        return (
+            subscribed and last is not None and last.day == now.astimezone(KST).strftime("%Y%m%d")
+        )
 
     # ------------------------------------------------------------------ subscriptions
 
