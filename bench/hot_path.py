@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import time
 
-from naive import SeedEvaluator, TunedNaiveEvaluator
+from naive import Scan, SeedEvaluator, TunedNaiveEvaluator
 from workload import quiet_ruleset, symbols, trade_frames
 
 from alertbot.engine.engine import Engine
@@ -30,7 +30,6 @@ FRAMES = 50_000
 ROUNDS = 5
 SCAN_FRAMES = {10: 10_000, 10_000: 200, 100_000: 20}
 """The baselines are slow with many rules: fewer frames keep the run under a minute."""
-Scan = SeedEvaluator | TunedNaiveEvaluator
 
 
 def hot_path(engine: Engine, frames: list[bytes]) -> float:

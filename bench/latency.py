@@ -30,9 +30,7 @@ from websockets.asyncio.client import connect
 from workload import CHATS, SYMBOLS, latency_rules_yaml, symbols
 from world import WorldProcess
 
-from alertbot.app import App
 from alertbot.feeds.kiwoom import protocol
-from alertbot.settings import Settings
 from alertbot.sim.kiwoom import SIM_TOKEN
 
 FRAMES = 8_000
@@ -84,16 +82,7 @@ async def bare(world: WorldProcess) -> dict:
 async def run_bot(world: WorldProcess, folder: Path) -> dict:
     rules = latency_rules_yaml(symbols(SYMBOLS), world.telegram_url)
     (folder / "rules.yaml").write_text(rules, encoding="utf-8")
-    settings = Settings.from_env(
-        {
-            "KIWOOM_TOKEN": SIM_TOKEN,
-            "KIWOOM_WS_URL": world.kiwoom_url,
-            "ALERTBOT_RULES": str(folder / "rules.yaml"),
-            "ALERTBOT_STATE": str(folder / "state.db"),
-            "ALERTBOT_HTTP": "127.0.0.1:0",
-        }
-    )
-    app = App(settings, env={}, watch=False)
+    app = world.app(folder / "rules.yaml", folder / "state.db")
     await app.start()
     try:
         return await paced(world)

@@ -27,14 +27,14 @@ def crossed(key: str, level: float, previous: tuple[int, float], price: int, rat
     return now <= level < before
 
 
-class SeedEvaluator:
-    """``json.loads`` and every rule's match function in turn."""
+class Scan:
+    """Decode a frame with ``json.loads``; ask ``fired`` about every trade in it."""
 
-    def __init__(self, ruleset: RuleSet) -> None:
-        self.rules = ruleset.rules
+    def __init__(self) -> None:
         self.last: dict[str, tuple[int, float]] = {}
 
     def frame(self, frame: bytes) -> list[str]:
+        """The names of the rules that fire on this REAL frame."""
         fired: list[str] = []
         for entry in json.loads(frame)["data"]:
             values = entry["values"]
@@ -42,46 +42,54 @@ class SeedEvaluator:
             price, rate = abs(int(values["10"])), float(values["12"])
             previous = self.last.get(symbol)
             self.last[symbol] = (price, rate)
-            for located in self.rules:
-                rule = located.rule
-                if isinstance(rule, PriceRule) and _matches(rule, symbol, previous, price, rate):
-                    fired.append(rule.name)
+            if previous is not None:
+                fired += self.fired(symbol, previous, price, rate)
         return fired
+
+    def fired(self, symbol: str, previous: tuple[int, float], price: int, rate: float) -> list[str]:
+        raise NotImplementedError
+
+
+class SeedEvaluator(Scan):
+    """Every rule's match function in turn, reading the rule model each time."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        super().__init__()
+        self.rules = ruleset.rules
+
+    def fired(self, symbol: str, previous: tuple[int, float], price: int, rate: float) -> list[str]:
+        return [
+            located.rule.name
+            for located in self.rules
+            if isinstance(located.rule, PriceRule)
+            and _matches(located.rule, symbol, previous, price, rate)
+        ]
 
 
 def _matches(
-    rule: PriceRule, symbol: str, previous: tuple[int, float] | None, price: int, rate: float
+    rule: PriceRule, symbol: str, previous: tuple[int, float], price: int, rate: float
 ) -> bool:
     symbols = rule.symbol_set
-    if not rule.enabled or previous is None or (symbols is not None and symbol not in symbols):
+    if not rule.enabled or (symbols is not None and symbol not in symbols):
         return False
     return any(crossed(key, level, previous, price, rate) for key, level in rule.levels)
 
 
-class TunedNaiveEvaluator:
+class TunedNaiveEvaluator(Scan):
     """The same scan with each rule's symbols and levels extracted once."""
 
     def __init__(self, ruleset: RuleSet) -> None:
+        super().__init__()
         self.rules = [
             (rule.name, rule.symbol_set or frozenset(), rule.levels)
             for rule in (located.rule for located in ruleset.rules)
             if isinstance(rule, PriceRule) and rule.enabled
         ]
-        self.last: dict[str, tuple[int, float]] = {}
 
-    def frame(self, frame: bytes) -> list[str]:
-        fired: list[str] = []
-        for entry in json.loads(frame)["data"]:
-            values = entry["values"]
-            symbol = entry["item"]
-            price, rate = abs(int(values["10"])), float(values["12"])
-            previous = self.last.get(symbol)
-            self.last[symbol] = (price, rate)
-            if previous is None:
-                continue
-            for name, codes, levels in self.rules:
-                if symbol in codes and any(
-                    crossed(key, level, previous, price, rate) for key, level in levels
-                ):
-                    fired.append(name)
-        return fired
+    def fired(self, symbol: str, previous: tuple[int, float], price: int, rate: float) -> list[str]:
+        return [
+            name
+            for name, codes, levels in self.rules
+            if symbol in codes
+            and any(crossed(key, level, previous, price, rate) for key, level in levels)
+        ]

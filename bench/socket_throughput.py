@@ -33,10 +33,8 @@ from websockets.asyncio.client import connect
 from workload import SYMBOLS, quiet_rules_yaml, symbols
 from world import WorldProcess
 
-from alertbot.app import App
 from alertbot.feeds.kiwoom import protocol
 from alertbot.feeds.kiwoom.client import KiwoomFeed
-from alertbot.settings import Settings
 from alertbot.sim.kiwoom import SIM_TOKEN
 
 FRAMES = 200_000
@@ -114,16 +112,7 @@ async def feed_only(world: WorldProcess, count: int) -> Timing:
 
 
 async def bot(world: WorldProcess, count: int, folder: Path) -> Timing:
-    settings = Settings.from_env(
-        {
-            "KIWOOM_TOKEN": SIM_TOKEN,
-            "KIWOOM_WS_URL": world.kiwoom_url,
-            "ALERTBOT_RULES": str(folder / "rules.yaml"),
-            "ALERTBOT_STATE": str(folder / "state.db"),
-            "ALERTBOT_HTTP": "127.0.0.1:0",
-        }
-    )
-    app = App(settings, env={}, watch=False)
+    app = world.app(folder / "rules.yaml", folder / "state.db")
     await app.start()
     try:
         await world.expect("ready")

@@ -23,11 +23,14 @@ import asyncio
 import re
 import sys
 import time
+from pathlib import Path
 
 import orjson
 from workload import symbols, trade_frames
 
-from alertbot.sim.kiwoom import KiwoomSimulator, SimSession
+from alertbot.app import App
+from alertbot.settings import Settings
+from alertbot.sim.kiwoom import SIM_TOKEN, KiwoomSimulator, SimSession
 from alertbot.sim.telegram import FakeTelegram
 
 TAG = re.compile(r"#(\d+)")
@@ -151,6 +154,19 @@ class WorldProcess:
         assert process.stdout is not None
         first = await asyncio.wait_for(process.stdout.readline(), 120)
         return cls(process, orjson.loads(first))
+
+    def app(self, rules: Path, state: Path) -> App:
+        """The real bot, its Kiwoom feed pointed at this world (not started)."""
+        settings = Settings.from_env(
+            {
+                "KIWOOM_TOKEN": SIM_TOKEN,
+                "KIWOOM_WS_URL": self.kiwoom_url,
+                "ALERTBOT_RULES": str(rules),
+                "ALERTBOT_STATE": str(state),
+                "ALERTBOT_HTTP": "127.0.0.1:0",  # any free port: benchmarks run side by side
+            }
+        )
+        return App(settings, env={}, watch=False)
 
     async def expect(self, word: str, timeout: float = 120) -> str:
         """The next line, which must start with ``word``; the rest of it."""
