@@ -165,7 +165,8 @@ class App:
             REDACTOR.add(option_secrets(spec.options))
         self.state = StateDB(self.settings.state)
         self.mutes = MuteStore(self.state)
-        self.engine = Engine(ruleset, Cooldowns(self.state), clock=self.clock)
+        cooldowns = Cooldowns(self.state, defer=asyncio.get_running_loop().call_soon)
+        self.engine = Engine(ruleset, cooldowns, clock=self.clock)
         notifiers = build_notifiers(ruleset, self.console_only)
         for notifier in notifiers.values():
             self.metrics.count_sends(notifier, self.progress.progressed)
@@ -268,6 +269,8 @@ class App:
             await self.http.stop()
             self.http = None
         if self.state is not None:
+            if self.engine is not None:
+                self.engine.cooldowns.flush()
             self.state.close()
             self.state = None
 

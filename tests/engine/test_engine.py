@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -439,6 +440,24 @@ def test_cooldown_survives_a_restart(tmp_path: Path) -> None:
     assert restarted.evaluate(vi(), T + timedelta(minutes=1)) == []
     assert restarted.evaluate(vi(), T + timedelta(minutes=5))
     db.close()
+
+
+def test_cooldown_writes_of_one_loop_turn_share_one_flush(tmp_path: Path) -> None:
+    """A storm's firings are written together when the deferred flush runs, not one by one."""
+    deferred: list[Callable[[], None]] = []
+    db = StateDB(tmp_path / "state.db")
+    eng = engine(tmp_path, "- {name: a, event: vi, cooldown: 5m}", Cooldowns(db, deferred.append))
+    for code in ("005930", "000660", "035420"):
+        assert eng.evaluate(vi(symbol=code), T)
+    assert len(deferred) == 1  # one flush scheduled for the whole turn
+    assert db.conn.execute("SELECT COUNT(*) FROM rule_cooldowns").fetchone() == (0,)
+    deferred.pop()()
+    assert db.conn.execute("SELECT COUNT(*) FROM rule_cooldowns").fetchone() == (3,)
+    db.close()
+    restarted = engine(
+        tmp_path, "- {name: a, event: vi, cooldown: 5m}", Cooldowns(StateDB(tmp_path / "state.db"))
+    )
+    assert restarted.evaluate(vi(symbol="000660"), T + timedelta(minutes=1)) == []
 
 
 def test_an_edited_rule_starts_without_cooldown(tmp_path: Path) -> None:
