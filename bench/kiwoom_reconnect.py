@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import statistics
 import sys
 import time
+
+from reconnect import report
 
 from alertbot.feeds.base import Backoff
 from alertbot.feeds.kiwoom.client import KiwoomFeed
@@ -55,15 +56,7 @@ async def main(trials: int) -> None:
     logging.basicConfig(level=logging.ERROR)  # each drop logs a warning; the figure is the point
     print(f"{trials} drops; the feed wants 150 items + VI + fills + 3 condition searches")
     async with KiwoomSimulator() as sim:
-        for label, backoff in (
-            ("production backoff (first retry 0.25-0.5 s)", Backoff()),
-            ("backoff zeroed (protocol work only)", Backoff(initial=0.0)),
-        ):
-            results = [await one_trial(sim, backoff) for _ in range(trials)]
-            print(
-                f"drop -> full registration, {label}: median {statistics.median(results):.3f}s, "
-                f"min {min(results):.3f}s, max {max(results):.3f}s"
-            )
+        await report(lambda backoff: one_trial(sim, backoff), trials, "full registration")
 
 
 if __name__ == "__main__":

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import statistics
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
+
+from reconnect import report
 
 from alertbot.events import KST
 from alertbot.feeds.base import Backoff
@@ -77,15 +78,7 @@ async def main(trials: int) -> None:
         print(f"parse {name}: {parse_rate(name):,.0f} frames/s")
     print(f"{trials} drops; the feed wants {len(TOPICS)} topics")
     async with LsSimulator() as sim:
-        for label, backoff in (
-            ("production backoff (first retry 0.25-0.5 s)", Backoff()),
-            ("backoff zeroed (protocol work only)", Backoff(initial=0.0)),
-        ):
-            results = [await one_trial(sim, backoff) for _ in range(trials)]
-            print(
-                f"drop -> fully subscribed, {label}: median {statistics.median(results):.3f}s, "
-                f"min {min(results):.3f}s, max {max(results):.3f}s"
-            )
+        await report(lambda backoff: one_trial(sim, backoff), trials, "fully subscribed")
 
 
 if __name__ == "__main__":
