@@ -165,6 +165,13 @@ def cmd_demo(rules: Path, speed: float | None = None) -> int:
     from alertbot.demo import run_demo
 
     setup_logging("WARNING")
+    if not rules.exists():
+        print(
+            f"alertbot demo: no rules at {str(rules)!r}: run it in a clone of the repository "
+            "(it ships rules/) or pass --rules PATH",
+            file=sys.stderr,
+        )
+        return 2
     try:
         asyncio.run(run_demo(rules, speed=speed))
     except RulesError as exc:

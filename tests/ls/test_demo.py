@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from alertbot.cli import main
 from alertbot.demo import run_demo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,3 +41,11 @@ async def test_the_demo_shows_sidecar_circuit_breaker_and_keyword_news(
     assert "사이드카 매도 발동" in out
     assert "서킷브레이크 1단계 발동" in out
     assert "수산화리튬" in out and "엔비디아 실적" not in out  # a headline without the keywords
+
+
+def test_the_demo_without_rules_says_where_to_run_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--rules", str(tmp_path / "missing")]) == 2
+    error = capsys.readouterr().err
+    assert "no rules at" in error and "--rules PATH" in error
