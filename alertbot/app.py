@@ -47,6 +47,11 @@ from alertbot.state import StateDB
 
 log = logging.getLogger("alertbot")
 
+NO_FEEDS = (
+    "none — set KIWOOM_APPKEY and KIWOOM_SECRETKEY (or KIWOOM_TOKEN), "
+    "or LS_APPKEY and LS_APPSECRET (or LS_TOKEN)"
+)
+
 
 def static_token(credentials: BrokerCredentials):  # type: ignore[no-untyped-def]
     """A token source for a ready ``*_TOKEN``."""
@@ -186,9 +191,9 @@ class App:
             )
             self._tasks.append(asyncio.create_task(watcher, name="rules-watcher"))
         await self._start_ops(notifiers)
-        feeds = ", ".join(f.name for f in self.feeds) or "none"
+        feeds = ", ".join(f.name for f in self.feeds) or NO_FEEDS
         started = f"alertbot {__version__} started: {len(ruleset.rules)} rules, feeds: {feeds}"
-        self.admin_notice(started, level=logging.INFO)
+        self.admin_notice(started, level=logging.INFO if self.feeds else logging.WARNING)
 
     async def _start_ops(self, notifiers: Mapping[str, Notifier]) -> None:
         """Health and metrics over HTTP, the feed monitor, and the chat command pollers."""

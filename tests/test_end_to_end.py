@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from alertbot.app import App
 from alertbot.settings import Settings
 from alertbot.sim.kiwoom import SIM_TOKEN, KiwoomSimulator, vi_entry
@@ -60,3 +62,24 @@ async def test_vi_reaches_telegram(
     assert "삼성전자(005930)" in message.text
     assert "78,400" in message.text
     assert message.params.get("parse_mode") == "HTML"
+
+
+async def test_no_broker_credentials_says_which_to_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bot with rules but no feed is almost always a missing env file: say so at start."""
+    rules = "channels:\n  log: {type: console}\ndefaults:\n  admin: [log]\nrules: []\n"
+    (tmp_path / "rules.yaml").write_text(rules, encoding="utf-8")
+    settings = Settings.from_env(
+        {
+            "ALERTBOT_RULES": str(tmp_path),
+            "ALERTBOT_STATE": str(tmp_path / "state.db"),
+            "ALERTBOT_HTTP": "127.0.0.1:0",
+        }
+    )
+    app = App(settings, env={}, watch=False)
+    await app.start()
+    assert app.feeds == []
+    await app.stop()
+    printed = capsys.readouterr().out
+    assert "feeds: none" in printed and "KIWOOM_APPKEY" in printed and "LS_TOKEN" in printed
