@@ -207,8 +207,11 @@ class MarketStatus(Event):
 
     @property
     def key(self) -> str:
-        hhmmss = self.time.astimezone(KST).strftime("%H%M%S")
-        return f"market:{self.market_code}:{self.status_code}:{self.day}:{hhmmss}"
+        # No time of day: LS's JIF carries none (the time is when it arrived), and every
+        # status happens at most once a day per market (a sidecar or each circuit-breaker
+        # stage at most once; each session step once). So a status re-sent after a reconnect
+        # or a restart is recognised as the same happening and is not alerted twice.
+        return f"market:{self.market_code}:{self.status_code}:{self.day}"
 
 
 @dataclass(frozen=True, slots=True)
