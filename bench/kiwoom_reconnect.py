@@ -13,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-import time
 
-from reconnect import report
+from reconnect import report, time_reconnect
 
 from alertbot.feeds.base import Backoff
 from alertbot.feeds.kiwoom.client import KiwoomFeed
@@ -37,19 +36,9 @@ async def token() -> str:
 async def one_trial(sim: KiwoomSimulator, backoff: Backoff) -> float:
     feed = KiwoomFeed(sim.url, token, on_event=lambda _event: None, backoff=backoff)
     feed.set_subscriptions(WANTED)
-    task = asyncio.create_task(feed.run())
-    try:
-        await sim.wait_for(lambda: sim.covers(WANTED))
-        before = len(sim.sessions)
-        started = time.perf_counter()
-        await sim.drop()
-        await sim.wait_for(
-            lambda: len(sim.sessions) > before and sim.covers(WANTED, sim.sessions[-1])
-        )
-        return time.perf_counter() - started
-    finally:
-        await feed.stop()
-        await asyncio.wait_for(task, 5)
+    return await time_reconnect(
+        feed, sim, lambda since: len(sim.sessions) > since and sim.covers(WANTED, sim.sessions[-1])
+    )
 
 
 async def main(trials: int) -> None:

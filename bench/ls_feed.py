@@ -17,7 +17,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from reconnect import report
+from reconnect import report, time_reconnect
 
 from alertbot.events import KST
 from alertbot.feeds.base import Backoff
@@ -56,20 +56,9 @@ def subscribed(sim: LsSimulator, since: int) -> bool:
 
 
 async def one_trial(sim: LsSimulator, backoff: Backoff) -> float:
-    first = len(sim.sessions)
     feed = LsFeed(sim.ws_url, token, on_event=lambda _event: None, backoff=backoff)
     feed.set_subscriptions(WANTED)
-    task = asyncio.create_task(feed.run())
-    try:
-        await sim.wait_for(lambda: subscribed(sim, first), timeout=20)
-        before = len(sim.sessions)
-        started = time.perf_counter()
-        await sim.drop()
-        await sim.wait_for(lambda: subscribed(sim, before), timeout=20)
-        return time.perf_counter() - started
-    finally:
-        await feed.stop()
-        await asyncio.wait_for(task, 5)
+    return await time_reconnect(feed, sim, lambda since: subscribed(sim, since))
 
 
 async def main(trials: int) -> None:
