@@ -42,6 +42,7 @@ from alertbot.ops.logs import REDACTOR, option_secrets
 from alertbot.ops.metrics import FeedView, Metrics
 from alertbot.ops.monitor import FeedMonitor, ProgressWatch, format_duration, run_every
 from alertbot.ops.mutes import MuteStore
+from alertbot.ops.readiness import no_feed, no_rules
 from alertbot.settings import BrokerCredentials, Settings
 from alertbot.state import StateDB
 
@@ -408,6 +409,8 @@ class App:
         if not self.accepting:
             return ["not running (starting or stopping)"]
         problems = [] if self.engine is not None else ["rules not loaded"]
+        problems += no_rules(self.ruleset, self.rules_path)
+        problems += no_feed(self.ruleset, len(self.feeds), self.console_only)
         for feed in self.feeds:
             if not feed.status.ready:
                 why = feed.status.stopped or feed.status.last_error or "not connected"

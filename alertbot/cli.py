@@ -13,6 +13,7 @@ from pathlib import Path
 from alertbot import __version__
 from alertbot.engine.rules import RuleSet, load_rules
 from alertbot.engine.yamlsource import MissingVariables, RulesError
+from alertbot.onboarding.examples import EXAMPLES
 from alertbot.ops.logs import settings_secrets, setup_logging
 from alertbot.settings import Settings, SettingsError
 
@@ -29,7 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--rules", type=Path, help="rule file or folder (default: $ALERTBOT_RULES)")
 
     demo = commands.add_parser("demo", help="run on a simulated market day; no account needed")
-    demo.add_argument("--rules", type=Path, default=Path("rules"), help="default: rules/")
+    demo.add_argument(
+        "--rules", type=Path, default=EXAMPLES, help="default: the examples shipped with alertbot"
+    )
     demo.add_argument(
         "--speed",
         type=_speed,
@@ -167,8 +170,8 @@ def cmd_demo(rules: Path, speed: float | None = None) -> int:
     setup_logging("WARNING")
     if not rules.exists():
         print(
-            f"alertbot demo: no rules at {str(rules)!r}: run it in a clone of the repository "
-            "(it ships rules/) or pass --rules PATH",
+            f"alertbot demo: no rules at {str(rules)!r}: pass --rules PATH, "
+            "or leave --rules out for the shipped examples",
             file=sys.stderr,
         )
         return 2

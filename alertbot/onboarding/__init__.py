@@ -1,0 +1,1 @@
+"""Getting a new user to a first real alert: init, setup, doctor."""

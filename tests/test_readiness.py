@@ -1,0 +1,100 @@
+"""/readyz is honest about a bot that can never alert: no rules, or no feed for real channels."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import orjson
+
+from alertbot.app import App
+from alertbot.settings import Settings
+from alertbot.sim.kiwoom import SIM_TOKEN, KiwoomSimulator
+from alertbot.sim.telegram import FakeTelegram
+from tests.ops_support import feed_reading, get
+
+TELEGRAM_RULE = """
+channels:
+  phone: {type: telegram, token: "7000000001:AAE-ready", chat_id: "42", base_url: "BASE"}
+defaults: {notify: [phone], admin: [phone]}
+rules:
+  - {name: vi-all, event: vi}
+"""
+CONSOLE_RULE = """
+channels:
+  log: {type: console}
+defaults: {notify: [log]}
+rules:
+  - {name: vi-all, event: vi}
+"""
+NO_RULES = """
+channels:
+  log: {type: console}
+rules: []
+"""
+
+
+@asynccontextmanager
+async def started(tmp_path: Path, rules: str, env: dict[str, str]) -> AsyncIterator[App]:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(rules, encoding="utf-8")
+    settings = Settings.from_env(
+        {
+            "ALERTBOT_RULES": str(folder),
+            "ALERTBOT_STATE": str(tmp_path / "state.db"),
+            "ALERTBOT_HTTP": "127.0.0.1:0",
+            **env,
+        }
+    )
+    app = App(settings, env={})
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+
+
+async def readyz(app: App) -> tuple[int, list[str]]:
+    status, body = await get(app, "/readyz")
+    return status, orjson.loads(body)["problems"]
+
+
+async def test_no_feed_for_a_telegram_channel_is_not_ready(
+    tmp_path: Path, fake_telegram: FakeTelegram
+) -> None:
+    rules = TELEGRAM_RULE.replace("BASE", fake_telegram.base_url)
+    async with started(tmp_path, rules, {}) as app:
+        status, problems = await readyz(app)
+    assert status == 503
+    (problem,) = problems
+    assert "피드 없음" in problem and "KIWOOM_APPKEY" in problem and "LS_APPKEY" in problem
+
+
+async def test_console_only_rules_need_no_feed(tmp_path: Path) -> None:
+    async with started(tmp_path, CONSOLE_RULE, {}) as app:
+        assert await readyz(app) == (200, [])
+
+
+async def test_zero_rules_is_not_ready_even_with_a_feed(
+    tmp_path: Path, kiwoom_sim: KiwoomSimulator
+) -> None:
+    feed = {"KIWOOM_TOKEN": SIM_TOKEN, "KIWOOM_WS_URL": kiwoom_sim.url}
+    async with started(tmp_path, NO_RULES, feed) as app:
+        await kiwoom_sim.wait_for(lambda: bool(kiwoom_sim.live))
+        status, problems = await readyz(app)
+    assert status == 503
+    assert [p for p in problems if p.startswith("규칙 0개")] == [
+        f"규칙 0개: {tmp_path / 'rules'}에 규칙이 없습니다 — "
+        "폴더 경로(ALERTBOT_RULES, 볼륨 마운트)를 확인하세요"
+    ]
+
+
+async def test_a_rule_and_a_logged_in_feed_are_ready(
+    tmp_path: Path, kiwoom_sim: KiwoomSimulator
+) -> None:
+    feed = {"KIWOOM_TOKEN": SIM_TOKEN, "KIWOOM_WS_URL": kiwoom_sim.url}
+    async with started(tmp_path, CONSOLE_RULE, feed) as app:
+        await feed_reading(kiwoom_sim)
+        assert await readyz(app) == (200, [])
