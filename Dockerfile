@@ -11,7 +11,8 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY alertbot ./alertbot
 # pip and setuptools are only needed to install: leave them out of the runtime image.
-RUN /opt/alertbot/bin/pip install . \
+# The postgres extra: ALERTBOT_STATE=postgresql://… (two replicas, one leader: compose.ha.yaml).
+RUN /opt/alertbot/bin/pip install '.[postgres]' \
  && /opt/alertbot/bin/pip uninstall -y setuptools pip
 
 # ---- runtime: the virtualenv, the example rules, a non-root user, nothing else -----------

@@ -4,7 +4,8 @@ every feed test needs (a recorder to wait on, a settable clock, a running superv
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from alertbot.events import KST, Event
 from alertbot.feeds.base import Backoff, Feed
 from alertbot.sim.kiwoom import KiwoomSimulator
 from alertbot.sim.telegram import FakeTelegram
+from tests.pgcluster import Cluster, start_cluster
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -34,6 +36,25 @@ async def kiwoom_sim() -> AsyncIterator[KiwoomSimulator]:
 async def fake_telegram() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL server for the whole run (started on first use)."""
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> str:
+    """A fresh, empty database on the throwaway server: its URL, password included."""
+    return pg_cluster.create_database(f"test_{next(_databases)}")
 
 
 FAST = Backoff(initial=0.01, maximum=0.05)
