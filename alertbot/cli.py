@@ -111,7 +111,9 @@ def cmd_check(path: Path, strict: bool = False) -> int:
 
     missing: MissingVariables = "error" if strict else "warning"
     try:
-        ruleset = load_rules(path, missing=missing, check_channel=validate_options)
+        ruleset = load_rules(
+            path, missing=missing, check_channel=validate_options, require_rules=True
+        )
     except RulesError as exc:
         for problem in exc.problems:
             print(problem)

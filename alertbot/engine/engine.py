@@ -18,6 +18,7 @@ from typing import Literal
 from alertbot.alerts import Alert
 from alertbot.engine.cooldowns import Cooldowns
 from alertbot.engine.index import Compiled, RuleIndex, unique_in_order
+from alertbot.engine.keywords import normalize
 from alertbot.engine.messages import (
     DEFAULT_MESSAGES,
     SNAPSHOT,
@@ -190,7 +191,7 @@ class Engine:
             assert isinstance(rule, NewsRule)
             if compiled.symbols is not None and compiled.symbols.isdisjoint(symbols):
                 continue
-            if rule.exclude and any(word.casefold() in found for word in rule.exclude):
+            if rule.exclude and any(normalize(word) in found for word in rule.exclude):
                 continue
             self._fire(alerts, compiled, event, now, event.symbol or event.title)
         return alerts

@@ -11,13 +11,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
 from alertbot.engine.schema import RULE, ChannelSpec, Defaults, Rule, RuleBase
 from alertbot.engine.schema import parse_duration as parse_duration  # ops reads /mute 2h with it
 from alertbot.engine.yamlsource import (
+    RULE_SUFFIXES,
     VARIABLE,
     Located,
     MissingVariables,
@@ -65,6 +66,11 @@ class RuleSet:
     warnings: list[Problem] = field(default_factory=list)
     """Problems that do not stop the rules (missing ``${VAR}`` when asked to warn)."""
 
+    @property
+    def empty(self) -> bool:
+        """No rule at all: the bot would watch nothing (``/readyz`` says so)."""
+        return not self.rules
+
     def notify_for(self, rule: RuleBase) -> tuple[str, ...]:
         return tuple(rule.notify if rule.notify is not None else self.defaults.notify)
 
@@ -76,12 +82,33 @@ class RuleSet:
 
 
 def rule_files(path: Path) -> list[Path]:
-    """The files a path names: itself, or every ``*.yaml``/``*.yml`` below it, sorted."""
+    """The files a path names: itself, or every ``*.yaml``/``*.yml`` below it, sorted.
+
+    Names starting with ``.`` are skipped, files and folders alike: editors' backups and a
+    Kubernetes ConfigMap's ``..data``/``..2026_…`` folders (whose files the visible
+    ``rules.yaml`` links already point into) are not rules.
+    """
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise RulesError([Problem(str(path), 0, "no such file or folder")])
-    return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(
+        file
+        for file in path.rglob("*")
+        if file.suffix in RULE_SUFFIXES
+        and not any(part.startswith(".") for part in file.relative_to(path).parts)
+        and file.is_file()
+    )
+
+
+class StockList(Protocol):
+    """The listed stocks, where the stock master is at hand (``check`` and the bot)."""
+
+    def __contains__(self, code: object) -> bool: ...
+
+    def closest(self, code: str) -> list[str]:
+        """A few listed stocks a mistyped ``code`` may have meant, as ``삼성전자(005930)``."""
+        ...
 
 
 ChannelCheck = Callable[[str, dict[str, Any]], object]
@@ -96,15 +123,26 @@ def load_rules(
     env: Mapping[str, str] | None = None,
     missing: MissingVariables = "error",
     check_channel: ChannelCheck | None = None,
+    *,
+    require_rules: bool = False,
+    stocks: StockList | None = None,
 ) -> RuleSet:
     """Read and validate every rule file under ``path``; ``RulesError`` lists all problems.
 
     ``missing="warning"`` (``alertbot check`` without ``--strict``) lets rules load with a
     ``${VAR}`` unset and puts the problem in ``RuleSet.warnings`` instead.
+    ``require_rules`` makes "no rules at all" an error: ``check``, and a reload (an emptied or
+    half-written file must not replace working rules with none). At start the bot runs with
+    zero rules and says so (``RuleSet.empty``, ``/readyz``).
+    ``stocks`` turns a code that is not listed into a warning naming the closest listed ones.
     """
-    loader = _Loader(env, missing, check_channel)
-    for file in rule_files(path):
+    loader = _Loader(env, missing, check_channel, stocks)
+    files = rule_files(path)
+    for file in files:
         loader.read_file(file)
+    if require_rules and not loader.rule_names and not loader.problems:
+        what = "no rules in" if files else "no rule files (*.yaml, *.yml) in"
+        loader.report(str(path), 0, f"{what} {path}: nothing would be watched")
     return loader.finish()
 
 
@@ -112,11 +150,16 @@ class _Loader:
     """One load: the rule set being built, its problems, the names seen so far."""
 
     def __init__(
-        self, env: Mapping[str, str] | None, missing: MissingVariables, check: ChannelCheck | None
+        self,
+        env: Mapping[str, str] | None,
+        missing: MissingVariables,
+        check: ChannelCheck | None,
+        stocks: StockList | None,
     ) -> None:
         self.env = env
         self.missing = missing
         self.check_channel = check
+        self.stocks = stocks
         self.ruleset = RuleSet()
         self.problems: list[Problem] = []
         self.rule_names: dict[str, tuple[str, int]] = {}
@@ -142,8 +185,9 @@ class _Loader:
         self.problems.extend(p for p in found if p.severity == "error")
         self.ruleset.warnings.extend(p for p in found if p.severity == "warning")
         for key in document:
-            if key not in ("channels", "defaults", "rules"):
-                self.report(display, document.line_of(key), f"unknown top-level key {key!r}")
+            if key not in ("channels", "defaults", "rules") and not key.startswith("x-"):
+                message = f"unknown top-level key {key!r} (shared anchors go under x-…)"
+                self.report(display, document.line_of(key), message)
         self.read_channels(document)
         self.read_defaults(document)
         self.read_rules(document)
@@ -237,7 +281,22 @@ class _Loader:
         rule = _validate(RULE, raw, document.file, line, label, self.problems)
         if rule is not None:
             lines = located_raw.key_lines if located_raw else {}
-            self.ruleset.rules.append(LocatedRule(rule, document.file, line, lines))
+            located = LocatedRule(rule, document.file, line, lines)
+            self.ruleset.rules.append(located)
+            self.check_listed(located)
+
+    def check_listed(self, located: LocatedRule) -> None:
+        """A well-formed code that is not listed (a typo, a delisted stock) is a warning."""
+        if self.stocks is None:
+            return
+        line = located.line_of("symbols" if "symbols" in located.key_lines else "symbol")
+        for code in sorted(located.rule.symbol_set or ()):
+            if code not in self.stocks:
+                closest = ", ".join(self.stocks.closest(code)) or "none"
+                message = (
+                    f"rule {located.rule.name!r}: {code} is not a listed stock (closest: {closest})"
+                )
+                self.ruleset.warnings.append(Problem(located.file, line, message, "warning"))
 
     def cross_check(self) -> None:
         """References between files: every channel named must exist."""

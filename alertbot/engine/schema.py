@@ -2,8 +2,9 @@
 
 The reference is ../shared/DESIGN.md "Rule files" and the commented examples in ``rules/``.
 Models forbid unknown keys, so a typo (``abvoe: 80000``) is an error with its line, not a rule
-that silently never fires. Validators turn YAML's guesses (``005930`` read as a number, one
-keyword where a list was meant) into what the trader meant, and say clearly what they cannot.
+that silently never fires. Validators turn YAML's guesses (one keyword where a list was
+meant) into what the trader meant, and say clearly what they cannot. Stock codes reach them
+as typed (``yamlsource`` keeps ``005930`` as text, never YAML 1.1's number).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,6 +30,7 @@ from pydantic import (
 )
 
 from alertbot.engine.active import ActiveHours, parse_active
+from alertbot.engine.keywords import normalize
 from alertbot.engine.messages import check_template
 
 KINDS = ("vi", "price", "condition", "fill", "market", "news")
@@ -51,14 +54,30 @@ def parse_duration(value: Any) -> timedelta:
     raise ValueError(f"expected a duration such as 60s, 5m or 1h, got {value!r}")
 
 
+STOCK_CODE = re.compile(r"[0-9A-Z]{6}")
+"""A KRX short code: six characters, digits and (for newer listings) capital letters."""
+
+
 def _symbol(value: Any) -> str:
-    """Codes are six characters; YAML may have read ``005930`` as the number 5930."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = f"{value:06d}"
-    if not isinstance(value, str) or not value.strip():
+    """The code as typed (``yamlsource`` keeps ``005930`` as text); ``A005930`` is accepted
+    as written in KRX's own lists. Anything else says how to write a code."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError(f'expected a stock code such as "005930", got {value!r}')
-    code = value.strip().upper()
-    return code[1:] if code.startswith("A") and code[1:].isdigit() else code
+    code = str(value).strip()
+    if len(code) == 7 and code[0] == "A" and STOCK_CODE.fullmatch(code[1:]):
+        code = code[1:]
+    if STOCK_CODE.fullmatch(code):
+        return code
+    if not code.isascii():
+        raise ValueError(
+            f"{code!r} is not a stock code: write the 6-character code, such as"
+            ' "005930" for 삼성전자 (names are not codes)'
+        )
+    hint = " in capitals" if STOCK_CODE.fullmatch(code.upper()) else ", leading zeros included"
+    raise ValueError(
+        f"{code!r} is not a stock code: a KRX code is 6 digits or capital letters;"
+        f' write it{hint}, such as "005930"'
+    )
 
 
 def _number(value: Any) -> float:
@@ -70,6 +89,12 @@ def _number(value: Any) -> float:
 def _one_or_many(value: Any) -> Any:
     """``keywords: 리튬`` means ``keywords: [리튬]``."""
     return [value] if isinstance(value, str | int) and not isinstance(value, bool) else value
+
+
+def _keyword(value: str) -> str:
+    if not normalize(value):
+        raise ValueError("a blank keyword would match every headline: write a word or remove it")
+    return value
 
 
 def _code(width: int) -> Any:
@@ -86,6 +111,8 @@ def _code(width: int) -> Any:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Symbol = Annotated[str, BeforeValidator(_symbol)]
 Level = Annotated[float, BeforeValidator(_number)]
+Keywords = Annotated[list[Annotated[str, AfterValidator(_keyword)]], BeforeValidator(_one_or_many)]
+"""Keywords (news headlines, disclosure report names): compared after ``keywords.normalize``."""
 Words = Annotated[list[Annotated[str, Field(min_length=1)]], BeforeValidator(_one_or_many)]
 Active = Annotated[
     ActiveHours, PlainValidator(parse_active), PlainSerializer(lambda hours: hours.text)
@@ -270,8 +297,8 @@ class MarketRule(RuleBase):
 class NewsRule(SymbolRule):
     KIND = "news"
     event: Literal["news"]
-    keywords: Annotated[Words, Field(min_length=1)] | None = None
-    exclude: Words = Field(default_factory=list)
+    keywords: Annotated[Keywords, Field(min_length=1)] | None = None
+    exclude: Keywords = Field(default_factory=list)
 
 
 Rule = Annotated[

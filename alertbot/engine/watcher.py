@@ -16,9 +16,9 @@ from pathlib import Path
 
 from watchfiles import Change, awatch
 
-log = logging.getLogger("alertbot.engine.watcher")
+from alertbot.engine.yamlsource import RULE_SUFFIXES
 
-RULE_SUFFIXES = (".yaml", ".yml")
+log = logging.getLogger("alertbot.engine.watcher")
 
 
 def watch_target(path: Path) -> tuple[Path, Callable[[Change, str], bool]]:

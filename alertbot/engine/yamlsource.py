@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import yaml
 
+RULE_SUFFIXES = (".yaml", ".yml")
+
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -57,6 +59,13 @@ _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 Both keep node marks (line numbers) and construct only safe types."""
 
 
+SYMBOL_KEYS = frozenset({"symbol", "symbols"})
+"""Keys whose values are stock codes: text exactly as typed, whatever YAML would make of it."""
+
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _LineLoader(_SafeLoader):  # type: ignore[valid-type, misc]
     """A safe loader whose mappings are ``Located``."""
 
@@ -68,17 +77,37 @@ class _LineLoader(_SafeLoader):  # type: ignore[valid-type, misc]
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}
         yield mapping
+        explicit = sum(key.tag != _MERGE_TAG for key, _ in node.value)
         self.flatten_mapping(node)
-        for key_node, value_node in node.value:
+        merged = len(node.value) - explicit  # ``<<: *base`` pairs come first
+        written: set[str] = set()
+        for position, (key_node, value_node) in enumerate(node.value):
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 key = str(key)
-            if key in mapping:
+            if position < merged:
+                if key in mapping:  # of several merged mappings, the first listed wins
+                    continue
+            elif key in written:
                 raise yaml.MarkedYAMLError(
                     problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
                 )
+            else:
+                written.add(key)
             mapping.key_lines[key] = key_node.start_mark.line + 1
-            mapping[key] = self.construct_object(value_node, deep=True)
+            if key in SYMBOL_KEYS:
+                mapping[key] = self.construct_code(value_node)
+            else:
+                mapping[key] = self.construct_object(value_node, deep=True)
+
+    def construct_code(self, node: yaml.Node) -> Any:
+        """Stock codes as typed: unquoted ``000660`` is the text "000660", not YAML 1.1's
+        octal 432, and ``5930`` stays "5930" (so it can be refused as too short)."""
+        if isinstance(node, yaml.ScalarNode) and node.tag in _NUMBER_TAGS:
+            return node.value
+        if isinstance(node, yaml.SequenceNode):
+            return [self.construct_code(item) for item in node.value]
+        return self.construct_object(node, deep=True)
 
 
 _LineLoader.add_constructor(
@@ -90,9 +119,10 @@ _LineLoader.add_constructor(
 def load_yaml(path: Path, display: str) -> Any:
     """Parse one file; a syntax error becomes a ``RulesError`` with its line."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError([Problem(display, 1, f"cannot read: {exc}")]) from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RulesError([Problem(display, 1, f"cannot read: {exc.strerror or exc}")]) from None
+    text = decode(data, display)
     loader = _LineLoader(text)
     loader.filename = display
     try:
@@ -105,6 +135,32 @@ def load_yaml(path: Path, display: str) -> Any:
         raise RulesError([Problem(display, 1, f"YAML: {exc}")]) from None
     finally:
         loader.dispose()
+
+
+def decode(data: bytes, display: str) -> str:
+    """UTF-8 (a BOM from Notepad is fine). Anything else is an error at the first line that is
+    not UTF-8, and a file saved in cp949/EUC-KR (Windows' default in Korea) is named as such."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+    if _is_cp949_korean(data):
+        message = (
+            "이 파일은 cp949(EUC-KR)로 저장되어 있습니다. 편집기에서 UTF-8로 다시 저장하세요"
+            " (메모장: 다른 이름으로 저장 → 인코딩 UTF-8) — file is cp949/EUC-KR: save as UTF-8"
+        )
+    else:
+        message = "이 파일은 UTF-8이 아닙니다. 편집기에서 UTF-8로 저장하세요 (save as UTF-8)"
+    raise RulesError([Problem(display, line, message)])
+
+
+def _is_cp949_korean(data: bytes) -> bool:
+    """Whether ``data`` reads as cp949 text with Hangul in it (not just any bytes it accepts)."""
+    try:
+        text = data.decode("cp949")
+    except UnicodeDecodeError:
+        return False
+    return any("\uac00" <= char <= "\ud7a3" for char in text)
 
 
 MissingVariables = Literal["error", "warning"]

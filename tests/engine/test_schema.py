@@ -17,7 +17,7 @@ FIRST_RULE_LINE = 9
 VALID = [
     # (rule YAML, attribute, expected value)
     ('{name: a, event: vi, symbol: "005930"}', "symbol_set", frozenset({"005930"})),
-    ("{name: a, event: vi, symbols: [5930, A000660]}", "symbol_set", {"005930", "000660"}),
+    ("{name: a, event: vi, symbols: [005930, A000660]}", "symbol_set", {"005930", "000660"}),
     ("{name: a, event: vi}", "symbol_set", None),
     ("{name: a, event: vi}", "state", "triggered"),
     ("{name: a, event: vi, state: released}", "state", "released"),
@@ -108,6 +108,8 @@ INVALID = [
     ('- name: a\n  event: market\n  symbol: "005930"', "symbol: unknown key", 2),
     ("- name: a\n  event: news\n  keywords: []", "keywords", 2),
     ("- name: a\n  event: news\n  keywords: ['']", "keywords", 2),
+    ("- name: a\n  event: news\n  keywords: [리튬, '  ']", "a blank keyword", 2),
+    ("- name: a\n  event: news\n  keywords: [리튬]\n  exclude: ['\u3000']", "a blank keyword", 3),
     ("- name: a\n  event: vi\n  active: 9-15", 'expected "HH:MM-HH:MM"', 2),
     ("- name: a\n  event: vi\n  active: 09:00-15:30 someday", "unknown day", 2),
     ("- name: a\n  event: vi\n  message: '{price}'", "unknown field {price} for vi", 2),
@@ -278,7 +280,7 @@ def test_fingerprint_changes_with_the_definition_only(tmp_path: Path) -> None:
         return ruleset(tmp_path, f"- {rule}").rules[0].rule.fingerprint
 
     same = fingerprint('{name: a, event: vi, symbols: ["005930"]}')
-    assert same == fingerprint("{name: a, event: vi, symbols: [5930]}")
+    assert same == fingerprint("{name: a, event: vi, symbols: [005930]}")
     assert same != fingerprint('{name: a, event: vi, symbols: ["000660"]}')
     assert same != fingerprint('{name: a, event: vi, symbols: ["005930"], active: "09:00-10:00"}')
 
