@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections import Counter
@@ -80,11 +81,48 @@ def _parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("--full", action="store_true", help="print each alert's whole message")
 
+    _onboarding_commands(commands)
+
     health = commands.add_parser(
         "healthcheck", help="exit 0 when the running bot at $ALERTBOT_HTTP answers /healthz"
     )
     health.add_argument("--ready", action="store_true", help="ask /readyz instead")
     return parser
+
+
+def _onboarding_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    init = commands.add_parser(
+        "init", help="a starter rules folder and an env file, commented in Korean"
+    )
+    init.add_argument("dir", type=Path, nargs="?", default=Path("."), help="default: here")
+
+    setup = commands.add_parser("setup", help="connect a chat service: setup telegram | slack")
+    services = setup.add_subparsers(dest="service", metavar="SERVICE", required=True)
+    telegram = services.add_parser(
+        "telegram", help="check the bot token and find the chat_id (groups and topics too)"
+    )
+    telegram.add_argument("--token", help="default: $TELEGRAM_BOT_TOKEN, the env file, or ask")
+    telegram.add_argument("--timeout", type=_speed, default=300.0, help="seconds to wait")
+    slack = services.add_parser(
+        "slack", help="check the bot token (auth.test) and find the channel id"
+    )
+    slack.add_argument("--token", help="default: $SLACK_BOT_TOKEN, the env file, or ask")
+    slack.add_argument("--channel", required=True, help="#name, name or id")
+    for service in (telegram, slack):
+        service.add_argument(
+            "--env-file", type=Path, help="write the token and the id into this file"
+        )
+        service.add_argument("--base-url", help="the service's API address (self-hosted, tests)")
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the real configuration item by item: rules, state, clock, brokers, channels",
+    )
+    doctor.add_argument(
+        "--dry-run", action="store_true", help="check channels' tokens without sending"
+    )
+    doctor.add_argument("--env-file", type=Path, help="read variables from this file too")
+    doctor.add_argument("--timeout", type=_speed, default=10.0, help="seconds per network step")
 
 
 def _codes(text: str) -> tuple[str, ...]:
@@ -257,6 +295,55 @@ def cmd_healthcheck(ready: bool) -> int:
     return 0 if healthy else 1
 
 
+def cmd_init(folder: Path) -> int:
+    from alertbot.onboarding.init import init
+
+    return init(folder)
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    from alertbot.onboarding.setup_slack import SLACK_API, find_slack_token, setup_slack
+    from alertbot.onboarding.setup_telegram import (
+        DEFAULT_BASE_URL,
+        SetupError,
+        find_token,
+        setup_telegram,
+    )
+
+    env = dict(os.environ)
+    try:
+        if args.service == "telegram":
+            token = find_token(args.token, env, args.env_file)
+            base = args.base_url or DEFAULT_BASE_URL
+            asyncio.run(
+                setup_telegram(token, base_url=base, env_file=args.env_file, timeout=args.timeout)
+            )
+        else:
+            token = find_slack_token(args.token, env, args.env_file)
+            base = args.base_url or SLACK_API
+            asyncio.run(setup_slack(token, args.channel, base_url=base, env_file=args.env_file))
+    except SetupError as exc:
+        print(f"❌ {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def cmd_doctor(dry_run: bool, env_file: Path | None, timeout: float) -> int:
+    from alertbot.onboarding.doctor import run_doctor
+    from alertbot.onboarding.envfile import read_env_file
+
+    setup_logging("ERROR")
+    env = {**os.environ, **(read_env_file(env_file) if env_file is not None else {})}
+    try:
+        settings = Settings.from_env(env)
+    except SettingsError as exc:
+        print(f"❌ 환경 변수: {exc}", file=sys.stderr)
+        return 1
+    return asyncio.run(run_doctor(settings, env, dry_run=dry_run, timeout=timeout))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":
@@ -269,6 +356,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_record(args.out, args.rules, args.symbols)
     if args.command == "replay":
         return cmd_replay(args.file, args.rules, args.speed, args.send, args.full)
+    if args.command == "init":
+        return cmd_init(args.dir)
+    if args.command == "setup":
+        return cmd_setup(args)
+    if args.command == "doctor":
+        return cmd_doctor(args.dry_run, args.env_file, args.timeout)
     if args.command == "healthcheck":
         return cmd_healthcheck(args.ready)
     raise AssertionError(args.command)  # argparse rejects unknown commands

@@ -1,5 +1,5 @@
-"""From a built wheel in a fresh virtualenv, ``alertbot demo`` works in an empty folder: the
-example rules and the demo day ship inside the package, nothing is read from a clone.
+"""From a built wheel in a fresh virtualenv, ``alertbot demo`` and ``alertbot init`` work in an
+empty folder: the example rules, the demo day and the starter files ship inside the package.
 
 The wheel is built from a copy of the sources (the worktree is left untouched) and installed
 with ``--no-deps``; the fresh environment borrows this one's dependencies through a ``.pth``
@@ -75,3 +75,7 @@ def test_demo_from_an_installed_wheel_in_an_empty_folder(tmp_path: Path) -> None
     assert "VI 발동 삼성전자(005930)" in demo.stdout
     assert "site-packages/alertbot/examples" in demo.stdout  # the packaged rules, not a clone's
     assert list(empty.iterdir()) == []  # the demo leaves nothing behind
+
+    run(venv / "bin" / "alertbot", "init", cwd=empty)  # the starter files ship too
+    checked = run(venv / "bin" / "alertbot", "check", "rules", cwd=empty)
+    assert "rules: ok — 4 rules" in checked.stdout

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from alertbot.engine.rules import RuleSet
 
-NO_FEED = (
-    "피드 없음: 증권사 키가 설정되지 않았습니다 — KIWOOM_APPKEY와 KIWOOM_SECRETKEY "
-    "(또는 KIWOOM_TOKEN), 또는 LS_APPKEY와 LS_APPSECRET (또는 LS_TOKEN)을 설정하세요"
+BROKER_KEYS = (
+    "KIWOOM_APPKEY와 KIWOOM_SECRETKEY (또는 KIWOOM_TOKEN), "
+    "또는 LS_APPKEY와 LS_APPSECRET (또는 LS_TOKEN)을 설정하세요"
 )
+NO_FEED = f"피드 없음: 증권사 키가 설정되지 않았습니다 — {BROKER_KEYS}"
 
 
 def no_rules(ruleset: RuleSet | None, where: object) -> list[str]:

@@ -98,6 +98,7 @@ class FakeHTTPService:
     ) -> web.Response:
         """Record the call, then answer from the script, the standing failures, or ``normal``."""
         self.requests.append((method, params))
+        await self._changed_now()  # a test may wait for a long poll to be under way
         try:
             scripted = self._script[method].popleft() if self._script[method] else None
             if isinstance(scripted, Hang):

@@ -62,6 +62,7 @@ class KiwoomSimulator(WebSocketSimulator[SimSession]):
     """``async with KiwoomSimulator() as sim:`` then point the client at ``sim.url``/``api_url``.
 
     Scripting knobs (set them any time): ``refuse_logins`` (refuse the next N LOGINs with 8005),
+    ``refuse_registrations`` (the next N REGs),
     ``refuse_conditions`` (seqs whose CNSRREQ fails),
     ``fail_token_requests`` (HTTP 503 for the next N), ``conditions`` (seq → name), ``matches``
     (seq → codes matching now), ``token_lifetime``, ``clock`` (the server's now, for expiry).
@@ -89,6 +90,8 @@ class KiwoomSimulator(WebSocketSimulator[SimSession]):
         self.token_lifetime = token_lifetime
         self.clock = clock
         self.refuse_logins = 0
+        self.refuse_registrations = 0
+        """Refuse the next N REGs, as for an app without real-time data rights."""
         self.fail_token_requests = 0
         self.refuse_conditions: set[str] = set()
         """seqs whose CNSRREQ the server answers with an error."""
@@ -253,6 +256,10 @@ class KiwoomSimulator(WebSocketSimulator[SimSession]):
             return
         if trnm == "PING":
             session.pings_unanswered = max(0, session.pings_unanswered - 1)
+        elif trnm == "REG" and self.refuse_registrations > 0:
+            self.refuse_registrations -= 1
+            refusal = {"return_code": 1, "return_msg": "실시간 시세 사용 권한이 없습니다"}
+            await self.send(session, {"trnm": trnm, **refusal})
         elif trnm in ("REG", "REMOVE"):
             await self.send(session, {"trnm": trnm, **self._apply_registration(session, message)})
         elif trnm == "CNSRLST":

@@ -1,5 +1,6 @@
-"""A fake Slack on 127.0.0.1: the Web API (``auth.test``, ``chat.postMessage``) and an
-incoming-webhook endpoint, answering in the real shapes, driven by the real slack-sdk.
+"""A fake Slack on 127.0.0.1: the Web API (``auth.test``, ``chat.postMessage``,
+``conversations.list``) and an incoming-webhook endpoint, answering in the real shapes,
+driven by the real slack-sdk.
 
 Web API calls answer HTTP 200 with ``{"ok": true, …}`` or ``{"ok": false, "error": …}``
 (``invalid_auth`` for a token it does not know, ``channel_not_found`` for a channel not in
@@ -51,11 +52,15 @@ class FakeSlack(FakeHTTPService):
         super().__init__(*args, **kwargs)
         self.tokens = set(tokens)
         self.channels = set(channels)
+        self.conversations: list[dict[str, Any]] = [
+            {"id": "C0123456", "name": "alerts", "is_member": True}
+        ]
+        """What ``conversations.list`` shows (the bot sees these; ``is_member``: it is in)."""
         self.messages: list[SlackMessage] = []
         self._ts = itertools.count(1)
 
     def routes(self, app: web.Application) -> None:
-        app.router.add_post("/api/{method}", self._api)
+        app.router.add_route("*", "/api/{method}", self._api)  # slack-sdk GETs some methods
         app.router.add_post(WEBHOOK_PATH, self._webhook)
 
     @property
@@ -76,7 +81,17 @@ class FakeSlack(FakeHTTPService):
                 return slack_error("invalid_auth")
             if method == "auth.test":
                 return web.json_response(
-                    {"ok": True, "team": "fake", "team_id": "T0000", "user_id": "U0000"}
+                    {
+                        "ok": True,
+                        "team": "fake",
+                        "team_id": "T0000",
+                        "user": "alertbot",
+                        "user_id": "U0000",
+                    }
+                )
+            if method == "conversations.list":
+                return web.json_response(
+                    {"ok": True, "channels": self.conversations, "response_metadata": {}}
                 )
             if method != "chat.postMessage":
                 return slack_error("unknown_method")

@@ -127,13 +127,35 @@ class UpdateQueue:
             self._changed.notify_all()
         return update_id
 
-    async def push_message(self, chat_id: int, text: str, user_id: int | None = None) -> int:
-        """A user's text message (a command when it starts with ``/``)."""
+    async def push_message(
+        self, chat_id: int, text: str, user_id: int | None = None, thread_id: int | None = None
+    ) -> int:
+        """A user's text message (a command when it starts with ``/``); ``thread_id``: written
+        in that forum topic of a supergroup."""
         message = _message(chat_id, text, user_id or chat_id)
+        if thread_id is not None:
+            message["chat"].update(type="supergroup", title="트레이딩", is_forum=True)
+            message.update(message_thread_id=thread_id, is_topic_message=True)
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return await self.push({"message": message})
+
+    async def push_added(self, chat_id: int, title: str, user_id: int = 1) -> int:
+        """The bot was added to the group ``chat_id`` (a ``my_chat_member`` update)."""
+        chat = {"id": chat_id, "type": "supergroup", "title": title}
+        bot = {"id": BOT_ID, "is_bot": True, "first_name": "alertbot"}
+        return await self.push(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": _user(user_id),
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "left", "user": bot},
+                    "new_chat_member": {"status": "member", "user": bot},
+                }
+            }
+        )
 
     async def push_callback(
         self, chat_id: int, data: str, user_id: int | None = None, message_id: int = 1

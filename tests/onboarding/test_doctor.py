@@ -1,0 +1,229 @@
+"""``alertbot doctor`` against the simulators: everything healthy, then one broken item at a
+time — each gives exactly one failed line, naming the item and the fix."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from alertbot.cli import main
+from alertbot.events import now_kst
+from alertbot.onboarding.doctor import run_doctor
+from alertbot.settings import Settings
+from alertbot.sim import kiwoom as kiwoom_sim
+from alertbot.sim import ls as ls_sim
+from alertbot.sim.kiwoom import KiwoomSimulator
+from alertbot.sim.ls import LsSimulator
+from alertbot.sim.slack import FakeSlack
+from alertbot.sim.telegram import FakeTelegram, error_response
+
+BOT_TOKEN = "7000000001:AAE-doctor-test-token-0123456789ab"
+SLACK_TOKEN = "xoxb-doctor"
+RULES = """
+channels:
+  phone:
+    type: telegram
+    token: ${TELEGRAM_BOT_TOKEN}
+    chat_id: ${TELEGRAM_CHAT_ID}
+    base_url: ${TELEGRAM_BASE_URL}
+  desk: {type: slack, token: "${SLACK_BOT_TOKEN}", channel: C0123456, base_url: "${SLACK_URL}"}
+  log: {type: console}
+defaults: {notify: [phone], admin: [phone, log]}
+rules:
+  - {name: vi-all, event: vi}
+"""
+
+
+@dataclass
+class World:
+    kiwoom: KiwoomSimulator
+    ls: LsSimulator
+    telegram: FakeTelegram
+    slack: FakeSlack
+    folder: Path
+    env: dict[str, str] = field(default_factory=dict)
+    now: Callable[[], datetime] = now_kst
+
+    async def doctor(self, *, dry_run: bool = False) -> tuple[int, list[str]]:
+        lines: list[str] = []
+        settings = Settings.from_env(self.env)
+        status = await run_doctor(
+            settings, self.env, dry_run=dry_run, timeout=5.0, now=self.now, say=lines.append
+        )
+        return status, [line for text in lines for line in text.strip().splitlines()]
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    async with (
+        KiwoomSimulator() as kiwoom,
+        LsSimulator() as ls,
+        FakeTelegram() as telegram,
+        FakeSlack(tokens=[SLACK_TOKEN]) as slack,
+    ):
+        rules = tmp_path / "rules"
+        rules.mkdir()
+        (rules / "alerts.yaml").write_text(RULES, encoding="utf-8")
+        env = {
+            "ALERTBOT_RULES": str(rules),
+            "ALERTBOT_STATE": str(tmp_path / "data" / "state.db"),
+            "KIWOOM_APPKEY": kiwoom_sim.SIM_APPKEY,
+            "KIWOOM_SECRETKEY": kiwoom_sim.SIM_SECRETKEY,
+            "KIWOOM_API_URL": kiwoom.api_url,
+            "KIWOOM_WS_URL": kiwoom.url,
+            "LS_APPKEY": ls_sim.SIM_APPKEY,
+            "LS_APPSECRET": ls_sim.SIM_APPSECRET,
+            "LS_API_URL": ls.api_url,
+            "LS_WS_URL": ls.ws_url,
+            "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+            "TELEGRAM_CHAT_ID": "424242",
+            "TELEGRAM_BASE_URL": telegram.base_url,
+            "SLACK_BOT_TOKEN": SLACK_TOKEN,
+            "SLACK_URL": slack.base_url,
+        }
+        yield World(kiwoom, ls, telegram, slack, rules, env)
+
+
+def failures(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("❌")]
+
+
+async def test_a_healthy_setup_passes_every_item(world: World) -> None:
+    status, lines = await world.doctor()
+    assert status == 0, lines
+    items = [line.split(":")[0] for line in lines if line[:1] in "✅❌⏭"]
+    assert items == [
+        "✅ 규칙",
+        "✅ 상태 저장소",
+        "✅ 시계(KST)",
+        "✅ 키움 토큰 발급",
+        "✅ 키움 WebSocket LOGIN",
+        "✅ 키움 실시간 등록(REG)",
+        "✅ LS 토큰 발급",
+        "✅ LS 실시간 등록(JIF)",
+        "✅ 채널 phone (telegram)",
+        "✅ 채널 desk (slack)",
+        "✅ 채널 log (console)",
+    ]
+    assert [m.chat_id for m in world.telegram.messages] == ["424242"]
+    assert [m.channel for m in world.slack.messages] == ["C0123456"]
+    # The probe registration was taken back, as the bot's own session would not keep it.
+    (session,) = world.kiwoom.sessions
+    assert [m["trnm"] for m in session.received] == ["LOGIN", "REG", "REMOVE"]
+
+
+async def test_dry_run_sends_nothing(world: World) -> None:
+    status, lines = await world.doctor(dry_run=True)
+    assert status == 0, lines
+    assert world.telegram.messages == [] and world.slack.messages == []
+
+
+def broken_rules(world: World) -> None:
+    (world.folder / "alerts.yaml").write_text(RULES + "  - {name: x, event: nope}\n", "utf-8")
+
+
+def broken_state(world: World) -> None:
+    blocker = world.folder.parent / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    world.env["ALERTBOT_STATE"] = str(blocker / "state.db")
+
+
+def skewed_clock(world: World) -> None:
+    world.now = lambda: now_kst() + timedelta(minutes=3)
+
+
+def wrong_kiwoom_key(world: World) -> None:
+    world.env["KIWOOM_SECRETKEY"] = "wrong"
+
+
+def kiwoom_login_refused(world: World) -> None:
+    world.kiwoom.refuse_logins = 1
+
+
+def kiwoom_registration_refused(world: World) -> None:
+    world.kiwoom.refuse_registrations = 1
+
+
+def kiwoom_unreachable(world: World) -> None:
+    world.env["KIWOOM_WS_URL"] = "ws://127.0.0.1:1/api/dostk/websocket"
+
+
+def wrong_ls_secret(world: World) -> None:
+    world.env["LS_APPSECRET"] = "wrong"
+
+
+def ls_subscription_refused(world: World) -> None:
+    world.ls.refuse[("JIF", "0")] = ("IGW00121", "유효하지 않은 토큰입니다.")
+
+
+def telegram_chat_gone(world: World) -> None:
+    world.telegram.fail_next("sendMessage", error_response(400, "Bad Request: chat not found"))
+
+
+def slack_token_revoked(world: World) -> None:
+    world.env["SLACK_BOT_TOKEN"] = "xoxb-revoked"
+
+
+def no_broker(world: World) -> None:
+    for name in ("KIWOOM_APPKEY", "KIWOOM_SECRETKEY", "LS_APPKEY", "LS_APPSECRET"):
+        del world.env[name]
+
+
+BROKEN = [
+    (broken_rules, "❌ 규칙: ", "alertbot check"),
+    (broken_state, "❌ 상태 저장소: ", "chown 10001:10001"),
+    (skewed_clock, "❌ 시계(KST): ", "NTP"),
+    (wrong_kiwoom_key, "❌ 키움 토큰 발급: ", "KIWOOM_MOCK"),
+    (kiwoom_login_refused, "❌ 키움 WebSocket LOGIN: ", "KIWOOM_MOCK"),
+    (kiwoom_registration_refused, "❌ 키움 실시간 등록(REG): ", "권한"),
+    (kiwoom_unreachable, "❌ 키움 WebSocket: ", "공인 IP"),
+    (wrong_ls_secret, "❌ LS 토큰 발급: ", "LS_MOCK"),
+    (ls_subscription_refused, "❌ LS 실시간 등록(JIF): ", "LS_TOKEN"),
+    (telegram_chat_gone, "❌ 채널 phone (telegram): ", "alertbot setup telegram"),
+    (slack_token_revoked, "❌ 채널 desk (slack): ", "alertbot setup slack"),
+    (no_broker, "❌ 증권사: ", "KIWOOM_APPKEY"),
+]
+
+
+@pytest.mark.parametrize(("breakage", "line", "fix"), BROKEN, ids=[b[0].__name__ for b in BROKEN])
+async def test_one_broken_item_is_one_failed_line_with_its_fix(
+    world: World, breakage: Callable[[World], None], line: str, fix: str
+) -> None:
+    breakage(world)
+    status, lines = await world.doctor()
+    assert status == 1
+    (failure,) = failures(lines)
+    assert failure.startswith(line)
+    assert fix in failure.split(" → 해결: ", 1)[1]
+    assert lines[-1] == "1개 항목을 고치세요."
+    for secret in ("wrong", BOT_TOKEN, SLACK_TOKEN, "xoxb-revoked", kiwoom_sim.SIM_SECRETKEY):
+        assert secret not in "\n".join(lines)
+
+
+async def test_what_cannot_be_tried_is_skipped_not_failed(world: World) -> None:
+    wrong_kiwoom_key(world)
+    broken_rules(world)
+    _, lines = await world.doctor()
+    assert [line.split(":")[0] for line in lines if line.startswith("⏭")] == [
+        "⏭️ 키움 WebSocket LOGIN",
+        "⏭️ 키움 실시간 등록(REG)",
+        "⏭️ 채널",
+    ]
+
+
+async def test_the_command_reads_an_env_file(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env_file = tmp_path / "alertbot.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in world.env.items()), encoding="utf-8")
+    status = await asyncio.wait_for(
+        asyncio.to_thread(main, ["doctor", "--dry-run", "--env-file", str(env_file)]), 30
+    )
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "✅ 키움 실시간 등록(REG)" in out and "모두 정상입니다." in out
