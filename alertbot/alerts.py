@@ -11,6 +11,19 @@ from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
+class CooldownMark:
+    """The cooldown an alert starts: delivery commits it in the transaction that stores the
+    alert's outbox rows (both or neither survive a crash), or takes it back when the alert
+    is muted — a muted alert starts no cooldown."""
+
+    rule: str
+    subject: str
+    fingerprint: str
+    fired_at: float
+    """Epoch seconds on the engine's clock."""
+
+
+@dataclass(frozen=True, slots=True)
 class Alert:
     """One rule firing on one event, addressed to one or more channels."""
 
@@ -27,6 +40,8 @@ class Alert:
     """One short line for digests: ``삼성전자(005930) 81,000``."""
     event_time: datetime
     created_at: datetime
+    cooldown: CooldownMark | None = None
+    """Set when the rule has a cooldown: what delivery must persist with the alert."""
 
     def dedupe_key(self, channel: str) -> str:
         return f"{self.rule}|{self.event_key}|{channel}"

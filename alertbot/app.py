@@ -39,7 +39,7 @@ from alertbot.ops.commands import TelegramChannel, command_bots
 from alertbot.ops.config import OpsConfig
 from alertbot.ops.http import OpsServer
 from alertbot.ops.logs import REDACTOR, option_secrets
-from alertbot.ops.metrics import FeedView, Metrics
+from alertbot.ops.metrics import DeliveryMetrics, FeedView, Metrics
 from alertbot.ops.monitor import FeedMonitor, ProgressWatch, format_duration, run_every
 from alertbot.ops.mutes import MuteStore
 from alertbot.ops.readiness import no_feed, no_rules
@@ -171,13 +171,17 @@ class App:
             REDACTOR.add(option_secrets(spec.options))
         self.state = StateDB(self.settings.state)
         self.mutes = MuteStore(self.state)
-        cooldowns = Cooldowns(self.state, defer=asyncio.get_running_loop().call_soon)
+        cooldowns = Cooldowns(self.state, delivery_commits=True)
         self.engine = Engine(ruleset, cooldowns, clock=self.clock)
         notifiers = build_notifiers(ruleset, self.console_only)
-        for notifier in notifiers.values():
-            self.metrics.count_sends(notifier, self.progress.progressed)
         self.delivery = Delivery(
-            notifiers, self.state, admin=ruleset.defaults.admin, clock=WallClock(self.clock)
+            notifiers,
+            self.state,
+            admin=ruleset.defaults.admin,
+            clock=WallClock(self.clock),
+            muted=self.mutes.muted,
+            cooldowns=cooldowns,
+            observer=DeliveryMetrics(self.metrics, self.progress.progressed),
         )
         await self.delivery.start()
         self.accepting = True
@@ -368,18 +372,14 @@ class App:
     # ------------------------------------------------------------------ the flow
 
     def on_event(self, event: Event) -> None:
-        """Called by a feed for every event: evaluate, hand alerts to delivery unless muted."""
+        """Called by a feed for every event: evaluate, hand alerts to delivery (whose first
+        stage holds back muted ones)."""
         if not self.accepting:
             return
-        assert self.engine is not None and self.delivery is not None and self.mutes is not None
+        assert self.engine is not None and self.delivery is not None
         self.metrics.event(event.kind, event.source)
         for alert in self.engine.evaluate(event):
             self.metrics.alert(alert.rule)
-            if self.mutes.muted(alert.rule, alert.symbol):
-                self.metrics.muted(alert.rule)
-                log.info("alert %s muted: %s", alert.rule, alert.summary)
-                continue
-            log.info("alert %s: %s → %s", alert.rule, alert.summary, ", ".join(alert.channels))
             self.delivery.submit(alert)
         self.events_seen += 1
         if self.events_seen >= self._next_wake:
@@ -415,6 +415,8 @@ class App:
             if not feed.status.ready:
                 why = feed.status.stopped or feed.status.last_error or "not connected"
                 problems.append(f"feed {feed.name}: {why}")
+        if self.delivery is not None:
+            problems.extend(self.delivery.problems())
         stuck = self.progress.stuck_for()
         if stuck is not None:
             waiting = self.outbox_depth()

@@ -99,9 +99,6 @@ async def test_sigterm_with_the_chat_service_hanging_keeps_the_outbox(
     log = "".join(seen) + rest.decode()
     assert process.returncode == 0, log
     with sqlite3.connect(tmp_path / "state.db") as db:
-        pending = [
-            row[0]
-            for row in db.execute("SELECT CAST(body AS TEXT) FROM delivery_outbox ORDER BY id")
-        ]
+        pending = [row[0] for row in db.execute("SELECT text FROM outbox ORDER BY id")]
     assert any("A 삼성전자" in body for body in pending), pending
     assert any("B 삼성전자" in body for body in pending), pending

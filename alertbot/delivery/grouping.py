@@ -6,17 +6,20 @@ sent as digests — "⚡ VI 발동 132종목" and one summary line per alert —
 message, instead of a queue that drains for twenty minutes. Nothing is dropped: an alert
 not in this digest stays owed and goes in the next.
 
-Pure functions over outbox entries: no I/O, no clock (``now`` is passed in).
+Pure functions over outbox entries: no I/O, no clock (``now`` is passed in). The worker
+reads only the oldest rows a message can carry (``READ_AT_MOST``) and, for a digest, the
+backlog's count per kind: the cost of planning does not grow with the backlog.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from alertbot.delivery.notifiers.base import Message
 from alertbot.delivery.notifiers.split import utf16_len
-from alertbot.delivery.outbox import Entry
+from alertbot.delivery.store import Entry
 
 KIND_LABELS = {
     "vi": "⚡ VI",
@@ -31,6 +34,9 @@ KIND_LABELS = {
 HEADER_ROOM = 40
 """Room kept per section for its count, the lateness mark and the "continued" line."""
 
+READ_AT_MOST = 250
+"""Rows read to plan one message: more summary lines than any service's message holds."""
+
 
 @dataclass(frozen=True, slots=True)
 class Batch:
@@ -41,12 +47,21 @@ class Batch:
 
 
 def plan(
-    entries: list[Entry], *, max_text: int, storm_at: int, now: datetime, late_after: float
+    entries: list[Entry],
+    *,
+    max_text: int,
+    storm_at: int,
+    now: datetime,
+    late_after: float,
+    totals: Mapping[str, int] | None = None,
+    measure: Callable[[str], int] = utf16_len,
 ) -> Batch:
-    """The next message for a non-empty backlog (oldest first).
+    """The next message for a non-empty backlog given its oldest entries.
 
     Notices go alone and in order. Fewer than ``storm_at`` alerts go one by one, in full;
-    from ``storm_at`` on, as many as fit go as one digest.
+    from ``storm_at`` on, as many as fit go as one digest. ``totals`` counts the whole
+    backlog's alerts per kind (default: those in ``entries``); ``measure`` is how the service
+    counts a text.
     """
     first = entries[0]
     alerts = [e for e in entries if not e.notice]
@@ -54,8 +69,9 @@ def plan(
         mute = (first.rule, first.symbol) if first.symbol and not first.notice else None
         text = mark(first.text, [first], now, late_after)
         return Batch((first.id,), Message(text, mute=mute))
-    chosen = _fit(alerts, max_text)
-    text = mark(digest(chosen, alerts), chosen, now, late_after)
+    counts = totals if totals is not None else _count(alerts)
+    chosen = _fit(alerts, counts, max_text, measure)
+    text = mark(digest(chosen, counts), chosen, now, late_after)
     return Batch(tuple(e.id for e in chosen), Message(text))
 
 
@@ -73,11 +89,12 @@ def mark(text: str, entries: list[Entry], now: datetime, late_after: float) -> s
     return f"{headline} · {' · '.join(marks)}{newline}{rest}"
 
 
-def digest(chosen: list[Entry], backlog: list[Entry]) -> str:
-    """Sections per kind: a header with the count, one summary line per alert."""
+def digest(chosen: list[Entry], totals: Mapping[str, int]) -> str:
+    """Sections per kind: a header with the count, one summary line per alert, and how many
+    of the backlog's (``totals``: alerts per kind) are left for the next message."""
     sections = []
     for kind, group in _by_kind(chosen).items():
-        rest = sum(1 for e in backlog if e.kind == kind) - len(group)
+        rest = totals.get(kind, len(group)) - len(group)
         noun = _noun(group)
         lines = [f"{_header(kind, group)} {len(group)}{noun}"]
         lines.extend(e.summary or e.text.partition("\n")[0] for e in group)
@@ -87,20 +104,29 @@ def digest(chosen: list[Entry], backlog: list[Entry]) -> str:
     return "\n\n".join(sections)
 
 
-def _fit(alerts: list[Entry], max_text: int) -> list[Entry]:
+def _count(alerts: list[Entry]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in alerts:
+        counts[entry.kind] = counts.get(entry.kind, 0) + 1
+    return counts
+
+
+def _fit(
+    alerts: list[Entry], totals: Mapping[str, int], max_text: int, measure: Callable[[str], int]
+) -> list[Entry]:
     """The oldest alerts whose digest fits in one message (at least one)."""
     chosen: list[Entry] = []
     kinds: set[str] = set()
     size = 0
     for entry in alerts:
-        line = utf16_len(entry.summary or entry.text.partition("\n")[0]) + 1
+        line = measure(entry.summary or entry.text.partition("\n")[0]) + 1
         extra = line + (0 if entry.kind in kinds else HEADER_ROOM + line + 2)
         if chosen and size + extra > max_text:
             break
         chosen.append(entry)
         kinds.add(entry.kind)
         size += extra
-    while len(chosen) > 1 and utf16_len(digest(chosen, alerts)) > max_text - HEADER_ROOM:
+    while len(chosen) > 1 and measure(digest(chosen, totals)) > max_text - HEADER_ROOM:
         chosen.pop()
     return chosen
 

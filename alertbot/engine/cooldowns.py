@@ -3,9 +3,17 @@
 Kept in the state database so a restart at 10:00 does not re-send what 09:59 sent. Each row
 remembers the fingerprint of the rule's definition: editing a rule starts it afresh, while an
 unchanged rule keeps its quiet time across reloads and restarts. Reads come from memory (the
-hot path never queries SQLite). Writes are batched: every firing in one turn of the event loop
-goes to disk in one transaction (``defer`` schedules the flush), so a storm of hundreds of VIs
-costs one sync, not hundreds on the event loop.
+hot path never queries SQLite).
+
+Who writes: in the running bot (``delivery_commits=True``) each firing travels in its
+``Alert`` as a ``CooldownMark`` and delivery commits it in the same transaction as the alert's
+outbox rows, after the mute stage — so a crash never leaves a cooldown without its alert, and
+a muted alert starts none (``revert``). On its own (tests, tools) the table is written here:
+at once, or batched per event-loop turn when ``defer`` schedules ``flush``.
+
+Time is made steady: when the clock jumps back (an NTP correction), quiet times are measured
+as if it had not, so a cooldown never stretches by the size of the jump; a firing stamped in
+the future (the clock was set back across a restart) counts from the first time it is seen.
 """
 
 from __future__ import annotations
@@ -13,39 +21,43 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from alertbot.state import StateDB
+from alertbot.alerts import CooldownMark
+from alertbot.state import CooldownTable, StateDB
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS rule_cooldowns (
-    rule TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    fired_at REAL NOT NULL,
-    PRIMARY KEY (rule, subject)
-);
-"""
+
+class SteadyTime:
+    """Epoch seconds that never go backwards: a backward jump is added to an offset."""
+
+    def __init__(self) -> None:
+        self._last = float("-inf")
+        self._offset = 0.0
+
+    def __call__(self, wall: float) -> float:
+        if wall < self._last:
+            self._offset += self._last - wall
+        self._last = wall
+        return wall + self._offset
 
 
 class Cooldowns:
-    """Last firing per ``(rule, subject)``; ``db=None`` keeps it in memory only.
-
-    ``defer(callback)`` runs ``flush`` later (the app passes ``loop.call_soon``); without it
-    each firing is written at once.
-    """
+    """Last firing per ``(rule, subject)``; ``db=None`` keeps it in memory only."""
 
     def __init__(
-        self, db: StateDB | None = None, defer: Callable[[Callable[[], None]], object] | None = None
+        self,
+        db: StateDB | None = None,
+        defer: Callable[[Callable[[], None]], object] | None = None,
+        *,
+        delivery_commits: bool = False,
     ) -> None:
-        self.db = db
+        self.table = CooldownTable(db) if db is not None else None
         self.defer = defer
+        self.delivery_commits = delivery_commits
+        self._steady = SteadyTime()
         self._fired: dict[tuple[str, str], tuple[str, float]] = {}
-        self._unwritten: dict[tuple[str, str], tuple[str, float]] = {}
-        if db is not None:
-            db.ensure(SCHEMA)
-            rows = db.conn.execute(
-                "SELECT rule, subject, fingerprint, fired_at FROM rule_cooldowns"
-            )
-            self._fired = {(rule, subject): (fp, at) for rule, subject, fp, at in rows}
+        """(rule, subject) → (fingerprint, steady time of the firing)."""
+        self._unwritten: dict[tuple[str, str], CooldownMark] = {}
+        if self.table is not None:
+            self._fired = {(r, s): (fp, at) for r, s, fp, at in self.table.load()}
 
     def quiet(
         self, rule: str, fingerprint: str, subject: str, cooldown: timedelta, now: datetime
@@ -54,31 +66,45 @@ class Cooldowns:
         last = self._fired.get((rule, subject))
         if last is None or last[0] != fingerprint:
             return False
-        return now.timestamp() - last[1] < cooldown.total_seconds()
+        steady = self._steady(now.timestamp())
+        if last[1] > steady:  # stamped in the future: the clock was set back since
+            self._fired[(rule, subject)] = (fingerprint, steady)
+            return True
+        return steady - last[1] < cooldown.total_seconds()
 
-    def fired(self, rule: str, fingerprint: str, subject: str, now: datetime) -> None:
-        entry = (fingerprint, now.timestamp())
-        self._fired[(rule, subject)] = entry
-        if self.db is None:
-            return
+    def fired(self, rule: str, fingerprint: str, subject: str, now: datetime) -> CooldownMark:
+        """Start the quiet time; the mark goes with the alert for delivery to commit."""
+        wall = now.timestamp()
+        mark = CooldownMark(rule, subject, fingerprint, wall)
+        self._fired[(rule, subject)] = (fingerprint, self._steady(wall))
+        if self.table is None or self.delivery_commits:
+            return mark
         first = not self._unwritten
-        self._unwritten[(rule, subject)] = entry
+        self._unwritten[(rule, subject)] = mark
         if self.defer is None:
             self.flush()
         elif first:
             self.defer(self.flush)
+        return mark
+
+    def revert(self, mark: CooldownMark) -> None:
+        """The alert was muted (or could not be stored): it started no quiet time. The rule
+        fired, so no earlier quiet time was in force: forgetting the entry restores it."""
+        key = (mark.rule, mark.subject)
+        entry = self._fired.get(key)
+        if entry is not None and entry[0] == mark.fingerprint:
+            del self._fired[key]
+        self._unwritten.pop(key, None)
 
     def flush(self) -> None:
         """Write the firings not yet on disk, in one transaction."""
-        if self.db is None or not self._unwritten:
+        if self.table is None or not self._unwritten:
             return
-        rows = [(rule, subject, fp, at) for (rule, subject), (fp, at) in self._unwritten.items()]
+        rows = [(m.rule, m.subject, m.fingerprint, m.fired_at) for m in self._unwritten.values()]
         self._unwritten.clear()
-        with self.db.conn:
-            self.db.conn.execute("BEGIN")
-            self.db.conn.executemany(
-                "INSERT OR REPLACE INTO rule_cooldowns VALUES (?, ?, ?, ?)", rows
-            )
+        with self.table.conn:
+            self.table.conn.execute("BEGIN")
+            self.table.save(rows)
 
     def keep_only(self, fingerprints: Mapping[str, str]) -> None:
         """Forget rules that are gone or whose definition changed (rule name → fingerprint)."""
@@ -86,9 +112,5 @@ class Cooldowns:
         stale = [key for key, (fp, _) in self._fired.items() if fingerprints.get(key[0]) != fp]
         for key in stale:
             del self._fired[key]
-        if self.db is not None and stale:
-            with self.db.conn:  # one transaction, one sync, however many rows
-                self.db.conn.execute("BEGIN")
-                self.db.conn.executemany(
-                    "DELETE FROM rule_cooldowns WHERE rule = ? AND subject = ?", stale
-                )
+        if self.table is not None and stale:
+            self.table.forget(stale)  # one transaction, one sync, however many rows

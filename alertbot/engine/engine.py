@@ -220,8 +220,9 @@ class Engine:
         ):
             self.stats[(rule.name, "cooldown")] += 1
             return
+        mark = None
         if compiled.cooldown:
-            self.cooldowns.fired(rule.name, compiled.fingerprint, subject, now)
+            mark = self.cooldowns.fired(rule.name, compiled.fingerprint, subject, now)
         self.stats[(rule.name, "fired")] += 1
         fields = alert_fields(shown or event, rule.name, crossing, self.names)
         key = SNAPSHOT if snapshot else event.kind
@@ -237,6 +238,7 @@ class Engine:
                 summary=render(SUMMARIES[key], fields),
                 event_time=event.time,
                 created_at=now,
+                cooldown=mark,
             )
         )
 

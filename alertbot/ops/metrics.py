@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 
 from alertbot.delivery.notifiers.base import (
     DeliveryError,
-    Notifier,
+    MessageRejected,
     PermanentError,
     RateLimited,
     TransientError,
@@ -93,6 +93,8 @@ def failure_reason(exc: BaseException) -> str:
         return "rate_limited"
     if isinstance(exc, PermanentError):
         return "permanent"
+    if isinstance(exc, MessageRejected):
+        return "rejected"
     if isinstance(exc, TransientError):
         return "transient"
     if isinstance(exc, DeliveryError):
@@ -117,6 +119,12 @@ class Metrics:
         )
         self._send_failures = Counter(
             "alertbot_send_failures", "Send attempts that failed", ["channel", "reason"], registry=r
+        )
+        self._set_aside = Counter(
+            "alertbot_dead_letters",
+            "Messages a service refused, set aside (dead letters)",
+            ["channel"],
+            registry=r,
         )
         self.outbox_depth = Gauge(
             "alertbot_outbox_depth", "Messages waiting to be sent", registry=r
@@ -159,6 +167,15 @@ class Metrics:
     def muted(self, rule: str) -> None:
         self._muted.labels(rule).inc()
 
+    def sent(self, channel: str) -> None:
+        self._sends.labels(channel).inc()
+
+    def send_failed(self, channel: str, error: BaseException) -> None:
+        self._send_failures.labels(channel, failure_reason(error)).inc()
+
+    def set_aside(self, channel: str) -> None:
+        self._set_aside.labels(channel).inc()
+
     def command(self, name: str) -> None:
         self._commands.labels(name).inc()
 
@@ -177,27 +194,27 @@ class Metrics:
     def watch_outbox(self, depth: Callable[[], float]) -> None:
         self.outbox_depth.set_function(depth)
 
-    def count_sends(self, notifier: Notifier, on_success: Callable[[], None]) -> None:
-        """Count ``notifier``'s sends and failures by reason, without delivery knowing.
-
-        The instance's ``send`` is wrapped in place rather than proxied so that the notifier
-        keeps its class (delivery may dispatch on it).
-        """
-        send = notifier.send
-        sent = self._sends.labels(notifier.name).inc
-        failures = self._send_failures
-        channel = notifier.name
-
-        async def counted_send(*args: object, **kwargs: object) -> None:
-            try:
-                await send(*args, **kwargs)  # type: ignore[arg-type]
-            except Exception as exc:
-                failures.labels(channel, failure_reason(exc)).inc()
-                raise
-            sent()
-            on_success()
-
-        notifier.send = counted_send  # type: ignore[method-assign]
-
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class DeliveryMetrics:
+    """Delivery's ``Observer``: what its stages report, as metrics; ``on_sent`` tells the
+    progress watch that delivery moves."""
+
+    def __init__(self, metrics: Metrics, on_sent: Callable[[], None]) -> None:
+        self.metrics = metrics
+        self.on_sent = on_sent
+
+    def muted(self, rule: str) -> None:
+        self.metrics.muted(rule)
+
+    def sent(self, channel: str, alerts: int) -> None:
+        self.metrics.sent(channel)
+        self.on_sent()
+
+    def failed(self, channel: str, error: BaseException) -> None:
+        self.metrics.send_failed(channel, error)
+
+    def set_aside(self, channel: str) -> None:
+        self.metrics.set_aside(channel)

@@ -16,12 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from alertbot.sim.fakehttp import FakeHTTPService, Hang, request_params
 
 __all__ = ["WEBHOOK_PATH", "FakeSlack", "Hang", "SlackMessage", "slack_error", "webhook_error"]
 
+TEXT_LIMIT = 40_000
 WEBHOOK_PATH = "/services/T0000/B0000/fakewebhooksecret"
 WEBHOOK = "webhook"
 """The ``method`` name webhook posts are recorded and scripted under."""
@@ -98,6 +100,9 @@ class FakeSlack(FakeHTTPService):
             channel = str(params.get("channel", ""))
             if channel not in self.channels:
                 return slack_error("channel_not_found")
+            refusal = _refusal(params)
+            if refusal is not None:
+                return slack_error(refusal)
             self._record(token, channel, params)
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             return web.json_response({"ok": True, "channel": channel, "ts": ts})
@@ -108,6 +113,9 @@ class FakeSlack(FakeHTTPService):
         params = await request_params(request)
 
         async def normal() -> web.Response:
+            refusal = _refusal(params)
+            if refusal is not None:
+                return webhook_error(400, refusal)
             self._record(WEBHOOK, "", params)
             return web.Response(text="ok")
 
@@ -118,6 +126,28 @@ class FakeSlack(FakeHTTPService):
         self.messages.append(
             SlackMessage(via, channel, str(params.get("text", "")), list(blocks), self.clock())
         )
+
+
+LIMITS = {"header": 150, "section": 3000}
+"""Characters a block's text may hold, counted as sent (after escaping)."""
+
+
+def _refusal(params: dict[str, Any]) -> str | None:
+    """The error Slack answers for a message it will not post, or None."""
+    blocks = params.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = orjson.loads(blocks)
+    text = str(params.get("text") or "")
+    if not text.strip() and not blocks:
+        return "no_text"
+    if len(text) > TEXT_LIMIT:
+        return "msg_too_long"
+    for block in blocks:
+        limit = LIMITS.get(block.get("type", ""))
+        body = str((block.get("text") or {}).get("text", ""))
+        if limit is not None and (len(body) > limit or not body.strip()):
+            return "invalid_blocks"
+    return None
 
 
 def slack_error(error: str, status: int = 200, retry_after: int | None = None) -> web.Response:

@@ -10,7 +10,9 @@ with ``base_url=fake.base_url``.
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +22,7 @@ from aiohttp import web
 from alertbot.sim.fakehttp import FakeHTTPService, Hang, request_params
 
 BOT_ID = 7000000001
+TEXT_LIMIT = 4096
 
 __all__ = ["BOT_ID", "FakeTelegram", "Hang", "SentMessage", "UpdateQueue", "error_response"]
 
@@ -65,6 +68,9 @@ class FakeTelegram(FakeHTTPService):
         params = await request_params(request)
 
         async def normal() -> web.Response:
+            refusal = _refusal(params) if method == "sendMessage" else None
+            if refusal is not None:
+                return error_response(400, refusal)
             result = await self._result(token, method, params)
             return web.json_response({"ok": True, "result": result})
 
@@ -215,6 +221,19 @@ def _message(chat_id: int, text: str, user_id: int, message_id: int = 0) -> dict
         "from": _user(user_id),
         "text": text,
     }
+
+
+def _refusal(params: dict[str, Any]) -> str | None:
+    """What the Bot API says about a text it will not show: sizes count the text after its
+    HTML entities are parsed, in UTF-16 units."""
+    text = str(params.get("text", ""))
+    if params.get("parse_mode") == "HTML":
+        text = html.unescape(re.sub(r"</?[a-z]+>", "", text))
+    if not text.strip():
+        return "Bad Request: message text is empty"
+    if len(text.encode("utf-16-le")) // 2 > TEXT_LIMIT:
+        return "Bad Request: message is too long"
+    return None
 
 
 def error_response(

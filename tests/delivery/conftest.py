@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -96,6 +97,7 @@ async def running(
         name: build_notifier(name, spec["type"], {k: v for k, v in spec.items() if k != "type"})
         for name, spec in channels.items()
     }
+    policy = policy or Policy(probe_every=math.inf)  # a stopped channel stays stopped
     delivery = Delivery(notifiers, state, admin=admin, clock=clock, policy=policy)
     await delivery.start()
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from alertbot.delivery.outbox import Outbox
+from alertbot.delivery.store import DeliveryStore
 from alertbot.sim.telegram import FakeTelegram
 from alertbot.state import StateDB
 from tests.delivery.conftest import VirtualClock, alert, running, telegram
@@ -65,13 +65,13 @@ async def test_pending_alerts_survive_a_restart_and_go_once(
         d.submit(alert("000660"))
         d.flush()
     state = StateDB(path)
-    assert Outbox(state).counts() == {"phone": 2}, "stored before any send succeeded"
+    assert DeliveryStore(state).counts() == {"phone": 2}, "stored before any send succeeded"
     state.close()
     await fake_telegram.start()
     async with running(channels, path, clock) as d:
         await d.drain()
     state = StateDB(path)
-    assert Outbox(state).counts() == {}
+    assert DeliveryStore(state).counts() == {}
     state.close()
     texts = "\n".join(m.text for m in fake_telegram.messages)
     assert texts.count("005930") == 1 and texts.count("000660") == 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from alertbot.delivery.dedupe import DedupeLog
 from alertbot.delivery.notifiers.base import Window
 from alertbot.delivery.ratelimit import Limiter
+from alertbot.delivery.store import DeliveryStore, Entry, Submission
 from alertbot.state import StateDB
 from tests.delivery.conftest import VirtualClock
 
@@ -34,9 +34,15 @@ async def test_a_429_blocks_only_its_destination(clock: VirtualClock) -> None:
 
 def test_dedupe_keys_expire(tmp_path: Path) -> None:
     state = StateDB(tmp_path / "s.db")
-    log = DedupeLog(state, ttl=100.0)
-    assert log.claim("k", now=1000.0)
-    assert not log.claim("k", now=1050.0)
-    assert log.expire(now=1101.0) == 1
-    assert log.claim("k", now=1102.0)
+    store = DeliveryStore(state, key_ttl=100.0)
+
+    def stored(now: float) -> bool:
+        entry = Entry("phone", "vi", "⚡ VI", now)
+        [result] = store.commit([Submission([(entry, "k")])], now)
+        return result.channels == ["phone"]
+
+    assert stored(now=1000.0)
+    assert not stored(now=1050.0)
+    assert store.expire_keys(now=1101.0) == 1
+    assert stored(now=1102.0)
     state.close()

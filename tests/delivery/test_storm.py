@@ -11,7 +11,7 @@ from pathlib import Path
 
 from alertbot.delivery.grouping import Batch, digest, plan
 from alertbot.delivery.notifiers.base import Message
-from alertbot.delivery.outbox import Entry
+from alertbot.delivery.store import Entry
 from alertbot.events import KST
 from alertbot.sim.telegram import FakeTelegram
 from tests.delivery.conftest import VirtualClock, alert, running, telegram
@@ -60,7 +60,7 @@ def test_digest_header_counts_stocks_and_says_what_continues() -> None:
         Entry("c", "vi", f"⚡ VI 발동 A({s})\n…", 0.0, f"A({s}) 1,000", s, "r", i)
         for i, s in enumerate(["000001", "000002", "000003"])
     ]
-    assert digest(entries[:2], entries) == (
+    assert digest(entries[:2], {"vi": 3}) == (
         "⚡ VI 발동 2종목\nA(000001) 1,000\nA(000002) 1,000\n… 1종목 더 (다음 메시지)"
     )
 

@@ -2,8 +2,10 @@
 
 A notifier puts one formatted message on one service. It does not retry, queue, dedupe or
 rate-limit: those are delivery's job. It tells delivery how long a message may be, which rate
-limits its destination has (``limits``), and classifies every failure as one of three errors
-so that delivery can decide: try again later, wait exactly this long, or stop this channel.
+limits its destination has (``limits``), and classifies every failure by what it says: try
+again later, wait exactly this long, this one message is refused (``MessageRejected``: send it
+in a safe form, then set it aside), or the channel itself is refused (``PermanentError``:
+stop the channel).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from alertbot.delivery.notifiers.split import split_text
+from alertbot.delivery.notifiers.split import split_text, utf16_len
 
 
 class DeliveryError(Exception):
@@ -43,7 +45,12 @@ class RateLimited(DeliveryError):
 
 
 class PermanentError(DeliveryError):
-    """Bot blocked, chat not found, bad token: retrying cannot help; stop the channel."""
+    """The channel is refused (bot blocked, chat not found, bad token): no message can go
+    until the configuration changes, so the channel stops and says why."""
+
+
+class MessageRejected(DeliveryError):
+    """This one message is refused (too long, bad markup, bad button…); others can go."""
 
 
 MuteTarget = tuple[str, str]
@@ -61,6 +68,9 @@ class Message:
 
     text: str
     mute: MuteTarget | None = None
+    safe: bool = False
+    """Send in the plainest form the service takes: no markup, no button, no blocks. Used
+    once after the service refused the message as formatted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,18 +121,27 @@ class Notifier(ABC):
         """The destination's rate limits; the first one names the destination itself."""
         return []
 
+    def measure(self, text: str, safe: bool) -> int:
+        """How long the service counts ``text`` as sent (after escaping, in UTF-16 units)."""
+        return utf16_len(text)
+
     def split(self, message: Message) -> list[Message]:
         """Cut a message too long for one send into parts between lines; extras ride last."""
-        parts = split_text(message.text, self.max_text)
+        parts = split_text(
+            message.text, self.max_text, lambda text: self.measure(text, message.safe)
+        )
         if len(parts) == 1:
-            return [message]
+            return [replace(message, text=parts[0])]
         return [replace(message, text=part, mute=None) for part in parts[:-1]] + [
             replace(message, text=parts[-1])
         ]
 
     @abstractmethod
-    async def send(self, message: Message) -> None:
-        """Deliver one part (at most ``max_text`` long) or raise a ``DeliveryError``."""
+    async def send(self, message: Message) -> str | None:
+        """Deliver one part (at most ``max_text`` long) or raise a ``DeliveryError``.
+
+        Returns the service's id for the message (Telegram ``message_id``, Slack ``ts``)
+        where it gives one."""
 
     def secrets(self) -> list[str]:
         """Values that must never appear in an error or log line."""

@@ -2,7 +2,9 @@
 
 A message is Block Kit (a header with the headline, a section with the rest) plus a plain
 ``text`` fallback, which is what the phone notification shows. Both are escaped for mrkdwn
-(only ``&``, ``<``, ``>``). slack-sdk's own retry handlers are switched off: delivery owns
+(only ``&``, ``<``, ``>``), and sizes are counted after escaping: a headline full of "M&A"
+grows by four characters per ``&``. The safe form (after a refusal) is the ``text`` alone.
+slack-sdk's own retry handlers are switched off: delivery owns
 the retry policy and must see every 429 to wait its ``Retry-After``.
 """
 
@@ -20,6 +22,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from alertbot.delivery.notifiers.base import (
     DeliveryError,
     Message,
+    MessageRejected,
     Notifier,
     NotifierOptions,
     PermanentError,
@@ -29,6 +32,7 @@ from alertbot.delivery.notifiers.base import (
     fingerprint,
     register,
 )
+from alertbot.delivery.notifiers.split import utf16_len
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
 HEADER_LIMIT = 150
@@ -39,7 +43,23 @@ logging.getLogger("slack_sdk").setLevel(logging.WARNING)
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
-"""``ok: false`` answers worth retrying; every other error is a configuration problem."""
+"""``ok: false`` answers worth retrying."""
+
+CHANNEL_ERRORS = frozenset(
+    {
+        "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
+        "invalid_token", "no_permission", "missing_scope", "not_allowed_token_type",
+        "channel_not_found", "not_in_channel", "is_archived", "channel_is_archived",
+        "restricted_action", "action_prohibited", "posting_to_general_channel_denied",
+        "team_access_not_granted", "ekm_access_denied", "access_denied", "org_login_required",
+        "team_disabled", "no_service", "no_service_id", "no_team", "user_not_found",
+    }
+)  # fmt: skip
+"""Errors that refuse the token or the channel: the channel stops. Any other error refuses
+only the message that caused it."""
+
+CHANNEL_STATUSES = frozenset({401, 403, 404, 410})
+"""HTTP statuses that refuse the credentials or the destination whatever the body says."""
 
 
 class SlackOptions(NotifierOptions):
@@ -63,6 +83,11 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def escaped_len(text: str) -> int:
+    """``utf16_len(escape_mrkdwn(text))`` without building the escaped copy."""
+    return utf16_len(text) + 4 * text.count("&") + 3 * (text.count("<") + text.count(">"))
+
+
 def blocks_for(text: str) -> list[dict[str, Any]]:
     """A header block for the headline (plain text) and a section for the rest."""
     headline, _, rest = text.partition("\n")
@@ -84,7 +109,7 @@ class SlackNotifier(Notifier):
     Options = SlackOptions
     options: SlackOptions
     max_text = 3000
-    """A section block holds 3,000 characters."""
+    """A section block holds 3,000 characters (counted after escaping: ``measure``)."""
 
     def __init__(self, name: str, options: SlackOptions) -> None:  # type: ignore[override]
         super().__init__(name, options)
@@ -108,21 +133,25 @@ class SlackNotifier(Notifier):
         """About one message per second per channel (``chat.postMessage`` tier)."""
         return [Window(f"slack:{fingerprint(self._secret)}:{self.options.channel or ''}", 1, 1.05)]
 
+    def measure(self, text: str, safe: bool) -> int:
+        """Escaped length: a part fits a section block, and so the 40,000 of ``text``."""
+        return escaped_len(text)
+
     async def check(self) -> None:
         """``auth.test`` for a bot token; a webhook has nothing to ask."""
         if self.web is not None:
             await self._call(self.web.auth_test())
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: Message) -> str | None:
         fallback = escape_mrkdwn(message.text)
-        blocks = blocks_for(message.text)
+        blocks = None if message.safe else blocks_for(message.text)
         if self.web is not None:
-            await self._call(
+            answer = await self._call(
                 self.web.chat_postMessage(
                     channel=self.options.channel or "", text=fallback, blocks=blocks
                 )
             )
-            return
+            return str(answer.get("ts", "")) or None
         assert self.hook is not None
         try:
             response = await self.hook.send(text=fallback, blocks=blocks)
@@ -130,12 +159,12 @@ class SlackNotifier(Notifier):
             raise self._network(exc) from None
         status, body = response.status_code, (response.body or "").strip()
         if status == 200:
-            return
+            return None
         raise self._http_error(status, body[:100], response.headers.get("Retry-After"))
 
-    async def _call(self, call: Any) -> None:
+    async def _call(self, call: Any) -> Any:
         try:
-            await call
+            return await call
         except SlackApiError as exc:
             response = exc.response
             error = str(response.get("error", "")) if isinstance(response.data, dict) else ""
@@ -152,7 +181,9 @@ class SlackNotifier(Notifier):
             return RateLimited(f"{what}; retry after {seconds:g}s", seconds)
         if status >= 500 or error in TRANSIENT_ERRORS:
             return TransientError(what)
-        return PermanentError(what)
+        if status in CHANNEL_STATUSES or error in CHANNEL_ERRORS:
+            return PermanentError(what)
+        return MessageRejected(what)
 
     def _network(self, exc: Exception) -> TransientError:
         """A timeout after the request went out may have posted the message."""

@@ -32,6 +32,7 @@ from alertbot.delivery import mute_button
 from alertbot.delivery.notifiers.base import (
     DeliveryError,
     Message,
+    MessageRejected,
     Notifier,
     NotifierOptions,
     PermanentError,
@@ -43,6 +44,26 @@ from alertbot.delivery.notifiers.base import (
 )
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+
+CHANNEL_REFUSALS = (
+    "chat not found",
+    "peer_id_invalid",
+    "chat_id is empty",
+    "bot was kicked",
+    "bot is not a member",
+    "topic_closed",
+    "topic closed",
+    "message thread not found",
+    "topic_deleted",
+    "need administrator rights",
+    "not enough rights",
+    "have no rights",
+    "chat_write_forbidden",
+    "chat_restricted",
+    "group chat was deactivated",
+)
+"""Words of a 400 that refuse the chat itself, not the message: the channel stops. Any
+other 400 refuses only the message that caused it."""
 
 log = logging.getLogger("alertbot.delivery.telegram")
 
@@ -130,9 +151,9 @@ class TelegramNotifier(Notifier):
     async def close(self) -> None:
         await self.bot.shutdown()
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: Message) -> str:
         try:
-            await self._send(message)
+            return await self._send(message)
         except ChatMigrated as exc:
             log.warning(
                 "%s: the group became a supergroup; sending to chat_id %s "
@@ -142,33 +163,28 @@ class TelegramNotifier(Notifier):
             )
             self.chat_id = str(exc.new_chat_id)
             try:
-                await self._send(message)
+                return await self._send(message)
             except TelegramError as again:
                 raise self._classify(again) from None
         except TelegramError as exc:
             raise self._classify(exc) from None
 
-    async def _send(self, message: Message) -> None:
+    async def _send(self, message: Message) -> str:
+        """HTML with a 🔕 button; the safe form is the bare text."""
+        if message.safe:
+            return await self._post(message.text, None, None)
         markup = None
         if message.mute is not None:
             data = mute_button.encode(*message.mute)
             markup = InlineKeyboardMarkup(
                 [[InlineKeyboardButton(mute_button.TEXT, callback_data=data)]]
             )
-        try:
-            await self._post(to_html(message.text), ParseMode.HTML, markup)
-        except BadRequest as exc:
-            if "parse entities" not in exc.message.lower():
-                raise
-            # Our escaping should make this impossible; if Telegram disagrees, the alert
-            # still goes, as plain text, rather than stopping the channel.
-            log.error("%s: Telegram rejected the HTML (%s); sending plain text", self.name, exc)
-            await self._post(message.text, None, markup)
+        return await self._post(to_html(message.text), ParseMode.HTML, markup)
 
     async def _post(
         self, text: str, parse_mode: str | None, markup: InlineKeyboardMarkup | None
-    ) -> None:
-        await self.bot.send_message(
+    ) -> str:
+        sent = await self.bot.send_message(
             chat_id=self.chat_id,
             text=text,
             parse_mode=parse_mode,
@@ -179,6 +195,7 @@ class TelegramNotifier(Notifier):
             write_timeout=self.options.timeout,
             connect_timeout=self.options.timeout,
         )
+        return str(sent.message_id)
 
     def _classify(self, exc: TelegramError) -> DeliveryError:
         """Map PTB's errors to delivery's three. Order matters: ``BadRequest`` and
@@ -195,7 +212,10 @@ class TelegramNotifier(Notifier):
         if isinstance(exc, Forbidden):
             return PermanentError(f"telegram 403: {what}")
         if isinstance(exc, BadRequest):
-            return PermanentError(f"telegram 400: {what}")
+            lowered = exc.message.lower()
+            if any(words in lowered for words in CHANNEL_REFUSALS):
+                return PermanentError(f"telegram 400: {what}")
+            return MessageRejected(f"telegram 400: {what}")
         if isinstance(exc, ChatMigrated):
             return PermanentError(f"telegram: chat migrated again to {exc.new_chat_id}")
         if isinstance(exc, TimedOut):
