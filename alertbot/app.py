@@ -311,7 +311,7 @@ class App:
         assert self.engine is not None and self.delivery is not None
         async with self._reload_lock:
             try:
-                ruleset = await asyncio.to_thread(self._load_rules)
+                ruleset = await asyncio.to_thread(self._load_rules, True)
                 for spec in ruleset.channels.values():
                     REDACTOR.add(option_secrets(spec.options))
                 self._check_reloadable(ruleset)
@@ -338,10 +338,15 @@ class App:
                 )
             return True
 
-    def _load_rules(self) -> RuleSet:
-        """Rules with every channel's keys checked for its type (the demo prints them all)."""
+    def _load_rules(self, require_rules: bool = False) -> RuleSet:
+        """Rules with every channel's keys checked for its type (the demo prints them all).
+
+        A reload requires rules: an emptied file or folder keeps the last good ones.
+        """
         check = None if self.console_only else validate_options
-        return load_rules(self.rules_path, self.env, check_channel=check)
+        return load_rules(
+            self.rules_path, self.env, check_channel=check, require_rules=require_rules
+        )
 
     def _check_reloadable(self, ruleset: RuleSet) -> None:
         """Notifiers start with the bot: a new channel needs a restart."""

@@ -182,3 +182,37 @@ async def test_a_new_admin_list_applies_to_delivery_notices(running: App, tmp_pa
     assert running.delivery is not None and running.delivery.admin == ("phone",)
     assert await running.reload() is True
     assert running.delivery.admin == ()
+
+
+@pytest.mark.parametrize("emptied", ["truncated", "deleted"])
+async def test_zero_rules_keep_the_last_good_ones_and_their_cooldowns(
+    running: App,
+    tmp_path: Path,
+    kiwoom_sim: KiwoomSimulator,
+    fake_telegram: FakeTelegram,
+    emptied: str,
+) -> None:
+    """A half-written or emptied file, or the last file deleted: the watcher sees it, the
+    bot goes on with its rules, the admin hears why, and no saved cooldown is dropped."""
+    folder = tmp_path / "rules"
+    texts = lambda: [m.text for m in fake_telegram.messages]  # noqa: E731
+    write(folder, WITH_VI.replace("cooldown: 0s", "cooldown: 1h"))
+    await kiwoom_sim.wait_for(lambda: vi_registered(kiwoom_sim))
+    await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=78400, hhmmss="090512")])
+    await fake_telegram.wait_for(lambda: any("78,400" in t for t in texts()))
+    assert running.engine is not None and running.state is not None
+    cooled = dict(running.engine.cooldowns._fired)
+    assert cooled
+
+    if emptied == "truncated":
+        (folder / "rules.yaml").write_text("", encoding="utf-8")
+    else:
+        (folder / "rules.yaml").unlink()
+    await fake_telegram.wait_for(lambda: any("rules not reloaded" in t for t in texts()))
+    [notice] = [t for t in texts() if "rules not reloaded" in t]
+    assert f"{folder}:0: no rule" in notice and "nothing would be watched" in notice
+    assert [r.rule.name for r in running.engine.ruleset.rules] == ["headlines", "vi-samsung"]
+    assert vi_registered(kiwoom_sim)
+    assert running.engine.cooldowns._fired == cooled
+    rows = running.state.conn.execute("SELECT COUNT(*) FROM rule_cooldowns").fetchone()[0]
+    assert rows == len(cooled)
