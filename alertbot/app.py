@@ -30,11 +30,8 @@ from alertbot.engine.rules import RuleSet, load_rules
 from alertbot.engine.watcher import watch_rules
 from alertbot.engine.yamlsource import Problem, RulesError
 from alertbot.events import Event, now_kst
-from alertbot.feeds.base import Backoff, EventSink, Feed, NoticeSink, RawSink
-from alertbot.feeds.kiwoom.client import KiwoomFeed
-from alertbot.feeds.kiwoom.token import TokenIssuer, TokenSource
-from alertbot.feeds.ls.client import LsFeed
-from alertbot.feeds.ls.token import LsTokenIssuer
+from alertbot.feeds.base import Backoff, Feed
+from alertbot.feeds.build import build_feeds
 from alertbot.ops.commands import TelegramChannel, command_bots
 from alertbot.ops.config import OpsConfig
 from alertbot.ops.http import OpsServer
@@ -43,7 +40,7 @@ from alertbot.ops.metrics import DeliveryMetrics, FeedView, Metrics
 from alertbot.ops.monitor import FeedMonitor, ProgressWatch, format_duration, run_every
 from alertbot.ops.mutes import MuteStore
 from alertbot.ops.readiness import no_feed, no_rules
-from alertbot.settings import BrokerCredentials, Settings
+from alertbot.settings import Settings
 from alertbot.state import StateDB
 
 log = logging.getLogger("alertbot")
@@ -54,30 +51,6 @@ NO_FEEDS = (
 )
 
 
-def static_token(credentials: BrokerCredentials):  # type: ignore[no-untyped-def]
-    """A token source for a ready ``*_TOKEN``."""
-    assert credentials.token is not None
-    token = credentials.token.get_secret_value()
-
-    async def get() -> str:
-        return token
-
-    return get
-
-
-def broker_token(
-    credentials: BrokerCredentials, issuer: Callable[[str, str, str], TokenSource]
-) -> TokenSource | None:
-    """App key and secret win over a ready token: the bot can renew what it issues itself."""
-    if credentials.appkey is not None and credentials.secret is not None:
-        return issuer(
-            credentials.api_url,
-            credentials.appkey.get_secret_value(),
-            credentials.secret.get_secret_value(),
-        )
-    return static_token(credentials) if credentials.token is not None else None
-
-
 def build_notifiers(ruleset: RuleSet, console_only: bool = False) -> dict[str, Notifier]:
     """One notifier per channel; ``console_only`` (the demo) prints every channel instead."""
     return {
@@ -86,27 +59,6 @@ def build_notifiers(ruleset: RuleSet, console_only: bool = False) -> dict[str, N
         else build_notifier(name, spec.type, spec.options)
         for name, spec in ruleset.channels.items()
     }
-
-
-def build_feeds(
-    settings: Settings,
-    *,
-    on_event: EventSink,
-    on_notice: NoticeSink,
-    on_raw: RawSink | None = None,
-    backoff: Backoff | None = None,
-    clock: Callable[[], datetime] = now_kst,
-) -> list[Feed]:
-    """A feed for each broker whose credentials are set (``run``, ``record``, the demo)."""
-    feeds: list[Feed] = []
-    options = {"on_event": on_event, "on_notice": on_notice, "on_raw": on_raw, "clock": clock}
-    token = broker_token(settings.kiwoom, TokenIssuer)
-    if token is not None:
-        feeds.append(KiwoomFeed(settings.kiwoom.ws_url, token, backoff=backoff, **options))
-    ls_token = broker_token(settings.ls, LsTokenIssuer)
-    if ls_token is not None:
-        feeds.append(LsFeed(settings.ls.ws_url, ls_token, backoff=backoff, **options))
-    return feeds
 
 
 class App:

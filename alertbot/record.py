@@ -13,9 +13,9 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from alertbot.app import build_feeds
 from alertbot.events import Event
 from alertbot.feeds.base import Backoff
+from alertbot.feeds.build import build_feeds
 from alertbot.recording import RecordWriter
 from alertbot.settings import Settings
 from alertbot.subscriptions import Subscriptions

@@ -62,7 +62,7 @@ class Replay:
         alert's whole message under its line."""
         self.ruleset = ruleset
         self.engine = Engine(ruleset)
-        self.decoder = Decoder()
+        self.decoder = Decoder(self.engine.subscriptions())
         self.out = out or sys.stdout
         self.submit = submit
         self.full = full

@@ -18,6 +18,8 @@ class Subscriptions:
     """VI for every stock (VI rules filter by symbol themselves: the feeds subscribe to all)."""
     ticks: frozenset[str] = field(default_factory=frozenset)
     """Six-digit codes whose trades price rules need."""
+    nxt_ticks: frozenset[str] = field(default_factory=frozenset)
+    """Codes whose NXT trades (08:00–20:00) rules want as well; a subset of ``ticks``."""
     conditions: frozenset[str] = field(default_factory=frozenset)
     """Condition searches by name or by seq (a string of digits)."""
     fills: bool = False

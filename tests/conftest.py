@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,6 +14,7 @@ import pytest
 
 from alertbot.events import KST, Event
 from alertbot.feeds.base import Backoff, Feed
+from alertbot.feeds.token import FixedToken
 from alertbot.sim.kiwoom import KiwoomSimulator
 from alertbot.sim.telegram import FakeTelegram
 from tests.pgcluster import Cluster, start_cluster
@@ -97,13 +98,9 @@ class FakeClock:
         self.now += delta
 
 
-def static(token: str) -> Callable[[], Awaitable[str]]:
+def static(token: str) -> FixedToken:
     """A token source for a ready token."""
-
-    async def get() -> str:
-        return token
-
-    return get
+    return FixedToken(token)
 
 
 @asynccontextmanager

@@ -7,7 +7,7 @@ condition search's snapshot then a burst of entries, the trader's own fills and 
 both brokers, headlines (some with the example rules' keywords), a dropped LS connection that
 re-sends a headline, and the close.
 
-It is recorded the way ``alertbot record`` records: the real feeds (``app.build_feeds``) run
+It is recorded the way ``alertbot record`` records: the real feeds (``feeds.build.build_feeds``) run
 against the simulators with a ``RecordWriter`` on their ``on_raw``, on a clock set to each
 scripted moment. Each frame is pushed and waited for until recorded, so every run writes the
 same file (prices come from a seeded generator; gzip's mtime is 0).
@@ -28,9 +28,9 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from alertbot.app import build_feeds
 from alertbot.events import KST, Event
 from alertbot.feeds.base import Backoff, Feed
+from alertbot.feeds.build import build_feeds
 from alertbot.feeds.kiwoom.client import KiwoomFeed
 from alertbot.feeds.ls import protocol as ls_protocol
 from alertbot.feeds.ls.client import LsFeed

@@ -19,6 +19,7 @@ from datetime import datetime
 from datetime import time as clock_time
 
 from alertbot.events import KST, Event, now_kst
+from alertbot.feeds.session import FatalFeedError, FeedSilent, RetryLater
 from alertbot.subscriptions import Subscriptions
 
 EventSink = Callable[[Event], None]
@@ -40,22 +41,6 @@ def krx_session_open(now: datetime) -> bool:
     """Weekdays 08:00–20:00 KST: when a feed that goes quiet is broken, not just idle."""
     local = now.astimezone(KST)
     return local.weekday() < 5 and KRX_OPEN <= local.time() < KRX_CLOSE
-
-
-class FatalFeedError(Exception):
-    """The feed cannot go on without a person (wrong app key): stop retrying, tell the admin."""
-
-
-class FeedSilent(Exception):
-    """No frame arrived for too long while the market is open: the connection is dead."""
-
-
-class RetryLater(Exception):
-    """The connection ended in a way that asks for a long pause before the next attempt."""
-
-    def __init__(self, message: str, delay: float) -> None:
-        super().__init__(message)
-        self.delay = delay
 
 
 @dataclass(slots=True)
@@ -102,7 +87,7 @@ class Backoff:
 
 
 class Feed(ABC):
-    """A broker connection kept alive by ``run``; subclasses implement ``session``."""
+    """A broker connection kept alive by ``run``; subclasses implement ``connection``."""
 
     name: str = "feed"
 
@@ -130,6 +115,7 @@ class Feed(ABC):
         """Strings (tokens) that must never reach a log line; sessions add theirs."""
         self._stopping = asyncio.Event()
         self._silence_reported = False
+        self._up_at: float | None = None
 
     def set_subscriptions(self, subscriptions: Subscriptions) -> None:
         """Called by the app whenever the rules change; a live session sends the difference."""
@@ -140,11 +126,11 @@ class Feed(ABC):
         """Hook for a live session to send the difference now."""
 
     @abstractmethod
-    async def session(self) -> None:
+    async def connection(self) -> None:
         """Connect, log in, subscribe, and read until the connection ends (return or raise)."""
 
     async def run(self) -> None:
-        """Keep ``session`` running until ``stop``; never gives up on a transient failure."""
+        """Keep ``connection`` running until ``stop``; never gives up on a transient failure."""
         attempt = 0
         while not self._stopping.is_set():
             started = time.monotonic()
@@ -182,11 +168,11 @@ class Feed(ABC):
             self.status.retry_in = 0.0
 
     async def _watched_session(self) -> None:
-        """``session``, ended by the silence watchdog when the feed goes quiet in hours."""
+        """``connection``, ended by the silence watchdog when the feed goes quiet in hours."""
         if self.silence_timeout is None:
-            await self.session()
+            await self.connection()
             return
-        session = asyncio.create_task(self.session(), name=f"{self.name}-session")
+        session = asyncio.create_task(self.connection(), name=f"{self.name}-connection")
         watchdog = asyncio.create_task(self._watch_silence(self.silence_timeout))
         try:
             await asyncio.wait({session, watchdog}, return_when=asyncio.FIRST_COMPLETED)
@@ -222,19 +208,24 @@ class Feed(ABC):
             raise FeedSilent(f"no frame for {timeout:.0f}s")
 
     def _mark_down(self, reason: str) -> None:
-        self.status.connected = False
-        self.status.logged_in = False
-        self.status.last_error = reason
-        if self.status.down_since is None:
-            self.status.down_since = time.monotonic()
+        """The outage starts now, unless the last connection did not last: a server that
+        logs in and closes again and again is one long outage, not many short ones."""
+        status = self.status
+        now = time.monotonic()
+        lasted = self._up_at is not None and now - self._up_at >= self.backoff.healthy_after
+        status.connected = status.logged_in = False
+        status.last_error = reason
+        if status.down_since is None or lasted:
+            status.down_since = now
+        self._up_at = None
 
     def mark_up(self) -> None:
-        """Sessions call this once logged in and subscribed."""
+        """Called once logged in and subscribed; ``down_since`` stays until it lasts."""
         self.status.connected = True
         self.status.logged_in = True
         self.status.connects += 1
-        self.status.down_since = None
         self.status.last_error = ""
+        self._up_at = time.monotonic()
 
     @property
     def stopping(self) -> bool:

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from alertbot.feeds.kiwoom.client import KiwoomFeed
-from alertbot.feeds.kiwoom.token import TokenSource
+from alertbot.feeds.token import TokenSource
 from tests.conftest import FAST, Recorder
 
 

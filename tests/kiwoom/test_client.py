@@ -71,16 +71,21 @@ async def test_login_refused_then_recovered_with_a_fresh_token(
     assert feed.status.stopped == "" and recorder.notices == []
 
 
-async def test_refused_twice_stops_with_a_notice_and_no_hammering(
+async def test_two_8005s_in_a_row_are_retried_with_a_new_token_each_time(
     kiwoom_sim: KiwoomSimulator,
 ) -> None:
+    """Never "stopped until restart": each refusal renews the token and retries with backoff;
+    the second refusal in a row is told to the admin once, without the tokens."""
     kiwoom_sim.refuse_logins = 2
     recorder = Recorder()
     feed = make_feed(kiwoom_sim.url, issuer_for(kiwoom_sim), recorder)
-    await run_until_stopped(feed)
-    assert "freshly issued token" in feed.status.stopped
+    feed.set_subscriptions(VI_ONLY)
+    async with running(feed):
+        await kiwoom_sim.wait_for(lambda: kiwoom_sim.covers(VI_ONLY))
+        assert feed.status.ready
+    assert logins(kiwoom_sim) == ["sim-issued-1", "sim-issued-2", "sim-issued-3"]
+    assert feed.status.stopped == "" and feed.status.reconnects == 2
     assert len(recorder.notices) == 1 and "KIWOOM_MOCK" in recorder.notices[0]
-    assert len(logins(kiwoom_sim)) == 2 and len(kiwoom_sim.token_requests) == 2
     assert all(token not in recorder.notices[0] for token in kiwoom_sim.issued)
 
 

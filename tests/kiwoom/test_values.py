@@ -2,36 +2,41 @@
 
 from __future__ import annotations
 
-import contextlib
+import re
 from datetime import datetime
+from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from alertbot.events import KST
-from alertbot.feeds.values import kst_time, strip_code, to_float, to_int
+from alertbot.feeds.values import MAX_NUMBER, kst_time, strip_code, to_float, to_int
 
 RECEIVED = datetime(2025, 3, 4, 10, 0, 5, tzinfo=KST)
 NUMERIC = st.text(alphabet="0123456789+-.,_ eE\t\u00a0²٣", max_size=12)
 
 
-def full_int(value: str) -> int:
-    """What to_int read before its short path: strip, drop commas, int, else via float."""
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+"""The documented number: ASCII digits, a sign, a decimal point (commas dropped first)."""
+
+
+def _number(value: str) -> Decimal | None:
     text = value.strip().replace(",", "")
-    try:
-        return int(text)
-    except ValueError:
-        with contextlib.suppress(ValueError, OverflowError):
-            return int(float(text))
-        return 0
+    if NUMBER.fullmatch(text) is None:
+        return None
+    number = Decimal(text)
+    return number if abs(number) < MAX_NUMBER else None
+
+
+def full_int(value: str) -> int:
+    """The full reading: a documented number, truncated, within bounds; anything else 0."""
+    number = _number(value)
+    return 0 if number is None else int(number)
 
 
 def full_float(value: str) -> float:
-    try:
-        result = float(value.strip().replace(",", ""))
-    except ValueError:
-        return 0.0
-    return result if result == result and abs(result) != float("inf") else 0.0
+    number = _number(value)
+    return 0.0 if number is None else float(number)
 
 
 @given(NUMERIC | st.text(max_size=8))

@@ -6,14 +6,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from alertbot.events import KST, MarketStatus, News, Tick, Vi
-from alertbot.feeds.ls.client import LsFeed, TokenSource
+from alertbot.events import MarketStatus, News, Tick, Vi
+from alertbot.feeds.ls.client import LsFeed
 from alertbot.feeds.ls.token import LsTokenIssuer
+from alertbot.feeds.token import TokenSource
 from alertbot.sim import ls as sim
 from alertbot.sim.ls import SIM_APPKEY, SIM_APPSECRET, SIM_TOKEN, LsSimulator
 from alertbot.subscriptions import Subscriptions
@@ -56,7 +57,8 @@ async def test_subscribes_to_what_the_rules_need_and_reads_the_acks(ls_sim: LsSi
         assert {(r["body"]["tr_cd"], r["body"]["tr_key"]) for r in requests} == TOPICS
         assert all(r["header"]["token"] == SIM_TOKEN for r in requests)
         tr_types = {r["body"]["tr_cd"]: r["header"]["tr_type"] for r in requests}
-        assert tr_types == {"JIF": "3", "NWS": "3", "VI_": "3", "S3_": "3", "K3_": "3", "SC1": "1"}
+        account = {f"SC{n}": "1" for n in range(5)}  # 접수, 체결, 정정, 취소, 거부: tr_type 1
+        assert tr_types == {"JIF": "3", "NWS": "3", "VI_": "3", "S3_": "3", "K3_": "3", **account}
         await ls_sim.push(sim.jif("1", "64"))
         await sink.wait_for(lambda: len(sink.events) == 1)
         # The acks were sent before the data frame on the same connection.
@@ -145,11 +147,7 @@ async def test_a_refused_subscription_is_a_notice_not_a_crash(ls_sim: LsSimulato
 
 async def test_a_refused_ready_token_stops_the_feed(ls_sim: LsSimulator) -> None:
     secret = "not-a-valid-token-xyz"
-
-    async def bad() -> str:
-        return secret
-
-    async with live_feed(ls_sim, token=bad) as (feed, sink, task):
+    async with live_feed(ls_sim, token=static(secret)) as (feed, sink, task):
         async with asyncio.timeout(5):
             await task
         assert "refused the access token" in feed.status.stopped
@@ -226,23 +224,3 @@ async def test_the_watchdog_reconnects_a_silent_feed(ls_sim: LsSimulator) -> Non
         await sink.wait_for(lambda: bool(sink.notices))
         assert feed.status.silences >= 1
         assert "silent" in sink.notices[0]
-
-
-async def test_silence_only_counts_while_trades_are_expected(ls_sim: LsSimulator) -> None:
-    """VI, news and JIF can be quiet for hours; so can trades on a holiday (none today)."""
-    now = datetime.now(KST)
-    async with live_feed(ls_sim, Subscriptions(market=True, news=True), market_hours=always) as (
-        feed,
-        sink,
-        _,
-    ):
-        await ls_sim.wait_for(all_subscribed(ls_sim, {("JIF", "0"), ("NWS", "NWS001")}))
-        assert not feed.market_hours(now)
-        feed.set_subscriptions(Subscriptions(ticks=frozenset({"005930"})))
-        await ls_sim.wait_for(all_subscribed(ls_sim, {("S3_", "005930"), ("K3_", "005930")}))
-        assert not feed.market_hours(now)  # no trade has arrived today
-        await ls_sim.push(sim.trade("005930", 78400))
-        await sink.wait_for(lambda: len(sink.events) == 1)
-        assert feed.market_hours(now)
-        assert not feed.market_hours(now + timedelta(days=1))
-    assert LsFeed(ls_sim.ws_url, static(SIM_TOKEN), on_event=sink.event).silence_timeout == 300.0

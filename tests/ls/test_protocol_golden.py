@@ -228,10 +228,39 @@ def test_vi_on_nxt_is_its_own_venue() -> None:
     assert message.event.venue == "NXT" and ":NXT:" in message.event.key
 
 
-@pytest.mark.parametrize("name", ["sc0_response.json", "afr_response.json"])
-def test_documented_frames_alertbot_does_not_read_are_reported_not_raised(name: str) -> None:
-    """SC0 (order accepted) and AFR (LS condition search) are not subscribed by alertbot."""
-    assert isinstance(parse_golden(name), protocol.Unparsed)
+def test_documented_frames_alertbot_does_not_read_are_reported_not_raised() -> None:
+    """AFR (LS condition search) is not subscribed by alertbot: Kiwoom serves conditions."""
+    assert isinstance(parse_golden("afr_response.json"), protocol.Unparsed)
+
+
+def test_sc0_example_is_the_order_accepted() -> None:
+    """reference SC0 주식주문접수 Response Example: ordchegb 01 (주문), its own field names
+    (shtcode, hname, ordprice, ordtm, accno1), no fill in it."""
+    message = parse_golden("sc0_response.json")
+    assert isinstance(message, protocol.Data) and message.tr_cd == "SC0"
+    assert message.event == Fill(
+        source="ls",
+        time=datetime(2023, 6, 14, 9, 56, 36, tzinfo=KST),
+        symbol="005930",
+        name="삼성전자",
+        order_no="86382",
+        side="buy",
+        status="접수",
+        order_qty=2,
+        account="****2702",
+    )
+
+
+@pytest.mark.parametrize(("tr_cd", "status"), [("SC2", "정정"), ("SC3", "취소"), ("SC4", "거부")])
+def test_amend_cancel_and_reject_come_on_their_own_trs(tr_cd: str, status: str) -> None:
+    """SC2–SC4 share SC1's layout; their code (12 정정확인, 13 취소확인, 14 거부) or, when a
+    body lacks it, the TR itself says which step of the order it is. Never a fill."""
+    example = golden_ls("sc1_response.json")
+    example["header"]["tr_cd"] = tr_cd
+    example["body"].pop("ordxctptncode", None)
+    message = protocol.parse(orjson.dumps(example), RECEIVED)
+    assert isinstance(message, protocol.Data) and isinstance(message.event, Fill)
+    assert (message.event.status, message.event.qty, message.event.fill_no) == (status, 0, "")
 
 
 def test_acks() -> None:

@@ -32,7 +32,7 @@ def generator() -> ModuleType:
 
 def test_every_frame_of_the_day_parses() -> None:
     recording = Recording(DAY)
-    decoder = Decoder()
+    decoder = Decoder(generator().SUBSCRIPTIONS)
     frames = events = 0
     for frame in recording:
         frames += 1
@@ -59,7 +59,7 @@ def test_the_shipped_rules_fire_for_every_kind_they_cover() -> None:
 def test_the_day_has_what_the_demo_promises() -> None:
     """Session changes, the open, a sidecar and a circuit breaker; VIs of both kinds, triggered
     and released, from both brokers; a snapshot then a burst of entries; fills from both."""
-    decoder = Decoder()
+    decoder = Decoder(generator().SUBSCRIPTIONS)
     events = [e for f in Recording(DAY) for e in decoder.decode(f.src, f.frame, f.t)]
     categories = {e.category for e in events if e.kind == "market"}  # type: ignore[attr-defined]
     assert {"session", "sidecar", "circuit_breaker"} <= categories

@@ -23,7 +23,7 @@ WANTED = Subscriptions(vi=True, market=True, conditions=frozenset({"급등주"})
 
 
 def decoded(frames: list[RecordedFrame]) -> list[Event]:
-    decoder = Decoder()
+    decoder = Decoder(WANTED)
     return [e for f in frames for e in decoder.decode(f.src, f.frame, f.t)]
 
 

@@ -79,7 +79,7 @@ async def test_replayed_frames_give_the_live_events(tmp_path: Path, name: str) -
             unparsed_live = kiwoom_feed.status.unparsed + ls_feed.status.unparsed
 
     recording = Recording(out)
-    decoder = Decoder()
+    decoder = Decoder(WANTED)
     replayed = [
         event for frame in recording for event in decoder.decode(frame.src, frame.frame, frame.t)
     ]

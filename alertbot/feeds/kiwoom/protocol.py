@@ -19,7 +19,17 @@ from typing import Any
 import orjson
 
 from alertbot.events import ConditionHit, Event, Fill, Tick, Vi
-from alertbot.feeds.values import kst_time, strip_code, to_float, to_int, to_price, to_text
+from alertbot.feeds.values import (
+    ascii_digit_runs,
+    kst_time,
+    mask_account,
+    strip_code,
+    to_float,
+    to_int,
+    to_price,
+    to_text,
+)
+from alertbot.subscriptions import Subscriptions
 
 SOURCE = "kiwoom"
 
@@ -33,11 +43,25 @@ ALL_ITEMS = ""
 AUTH_ERROR_CODES = frozenset({8005, 8031, 8103})
 """LOGIN refusals that a fresh token can fix (token invalid, real/mock mismatch, auth failed)."""
 
+CONDITION_LIST_NAMES = frozenset({"CNSRLST", "CNSRLT"})
+"""CNSRLST's answer; seed 004's answer table spells it ``CNSRLT``: both are read."""
 KICKED = "R10001"
 """SYSTEM code: the same app key connected elsewhere and this session ends [field]."""
 
 
 # ---------------------------------------------------------------------------- requests
+
+
+def wanted(subscriptions: Subscriptions) -> set[tuple[str, str]]:
+    """(type, item) pairs the rules need: trades per stock (and its NXT item when rules watch
+    NXT sessions), VI for every stock, the account's order events."""
+    pairs = {(TYPE_TRADE, code) for code in subscriptions.ticks if code}
+    pairs.update((TYPE_TRADE, f"{code}_NX") for code in subscriptions.nxt_ticks if code)
+    if subscriptions.vi:
+        pairs.add((TYPE_VI, ALL_ITEMS))
+    if subscriptions.fills:
+        pairs.add((TYPE_FILL, ALL_ITEMS))
+    return pairs
 
 
 def _text_frame(message: dict[str, Any]) -> str:
@@ -87,16 +111,7 @@ def condition_stop(seq: str) -> str:
 
 def error_codes(text: str) -> set[int]:
     """Every 4-digit error code the vendor's messages carry, e.g. ``[CODE=8005, …]``."""
-    codes: set[int] = set()
-    digits = ""
-    for char in text + " ":
-        if char.isdigit():
-            digits += char
-            continue
-        if len(digits) == 4:
-            codes.add(int(digits))
-        digits = ""
-    return codes
+    return {int(run) for run in ascii_digit_runs(text) if len(run) == 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,14 +217,15 @@ def parse(
     message = to_text(body.get("return_msg"))
     if trnm == "LOGIN":
         return LoginResult(code == 0, code, message)
-    if trnm == "CNSRLST":
+    if trnm in CONDITION_LIST_NAMES:
         return ConditionList(code == 0, code, message, _condition_pairs(body.get("data")))
     if trnm == "CNSRREQ":
         seq = to_text(body.get("seq"))
         return ConditionAnswer(code == 0, code, message, seq, _matching_codes(body.get("data")))
     if isinstance(trnm, str) and "return_code" in body:
         return Ack(trnm, code == 0, code, message, body)
-    return Unparsed(f"unknown trnm {str(trnm)[:20]!r}")
+    shown = trnm[:20] if isinstance(trnm, str) else type(trnm).__name__
+    return Unparsed(f"unknown trnm {shown!r}")
 
 
 def snapshot(answer: ConditionAnswer, seq: str, name: str, received: datetime) -> ConditionHit:
@@ -298,19 +314,23 @@ def _symbol_venue(item: str, values: dict[str, Any]) -> tuple[str, str]:
 VI_KINDS = {"정적": "static", "동적": "dynamic", "동적+정적": "static+dynamic"}
 
 
+VI_STATES = {"1": "triggered", "2": "released"}
+"""``9068`` VI발동구분 [field]; any other value is not read as a VI at all (unparsed)."""
+
+
 def parse_vi(item: str, values: dict[str, Any], received: datetime) -> Vi | None:
     """``1h`` VI발동/해제. 9068 1 = triggered, 2 = released; 9069 1 = up, 2 = down [field]."""
     symbol, venue = _symbol_venue(item, values)
-    if not symbol:
+    state = VI_STATES.get(to_text(values.get("9068")))
+    if not symbol or state is None:
         return None
-    state_code = to_text(values.get("9068"))
     kind_text = to_text(values.get("1225")).replace(" ", "")
     return Vi(
         source=SOURCE,
         time=kst_time(values.get("1223"), received),
         symbol=symbol,
         name=to_text(values.get("302")),
-        state="released" if state_code == "2" else "triggered",
+        state=state,  # type: ignore[arg-type]
         vi_kind=VI_KINDS.get(kind_text, "static+dynamic" if "+" in kind_text else "static"),  # type: ignore[arg-type]
         direction={"1": "up", "2": "down"}.get(to_text(values.get("9069")), ""),  # type: ignore[arg-type]
         vi_price=to_price(values.get("1221")),
@@ -344,12 +364,6 @@ def parse_trade(item: str, values: dict[str, Any], received: datetime) -> Tick |
     )
 
 
-def mask_account(account: object) -> str:
-    """``"1111111111"`` → ``"****1111"``: an account number never leaves the feed whole."""
-    digits = to_text(account).replace("-", "")
-    return f"****{digits[-4:]}" if digits else ""
-
-
 def _fill_side(values: dict[str, Any]) -> str:
     """``907`` 1 = sell, 2 = buy [doc]; ``905`` (``+매수``, ``-매도``) when 907 is missing."""
     side = {"1": "sell", "2": "buy"}.get(to_text(values.get("907")), "")
@@ -360,7 +374,12 @@ def _fill_side(values: dict[str, Any]) -> str:
 
 
 def parse_fill(item: str, values: dict[str, Any], received: datetime) -> Fill | None:
-    """``00`` 주문체결: every step of the trader's own orders (접수, 체결, 확인, 취소, 거부)."""
+    """``00`` 주문체결: every step of the trader's own orders (접수, 체결, 확인, 취소, 거부).
+
+    A fill's own quantity and price are ``915`` 단위체결량 and ``914`` 단위체결가 (seed 001);
+    ``911``/``910`` are the order's running total and last price [field], used only when the
+    unit fields are absent. The running total stays readable as ``order_qty - unfilled``.
+    """
     symbol = _symbol_venue(item, values)[0]
     order_no = to_text(values.get("9203"))
     if not order_no:
@@ -375,13 +394,22 @@ def parse_fill(item: str, values: dict[str, Any], received: datetime) -> Fill | 
         fill_no=to_text(values.get("909")),
         side=_fill_side(values),  # type: ignore[arg-type]
         status=to_text(values.get("913")),
-        qty=abs(to_int(values.get("911"))),
-        price=to_price(values.get("910")),
+        qty=abs(to_int(_first(values, "915", "911"))),
+        price=to_price(_first(values, "914", "910")),
         unfilled=abs(to_int(values.get("902"))),
         order_qty=abs(to_int(values.get("900"))),
         account=mask_account(values.get("9201")),
         reason="" if reason.strip("0") == "" else reason,
     )
+
+
+def _first(values: dict[str, Any], *keys: str) -> object:
+    """The first of ``keys`` with a non-blank value: unit fields win over running totals."""
+    for key in keys:
+        value = values.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
 
 
 CONDITION_ACTIONS = {"I": "enter", "D": "exit"}

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
 
 import aiohttp
 import orjson
@@ -31,18 +30,6 @@ TOKEN_PATH = "/oauth2/token"
 KEY_ERROR_CODES = frozenset({8001, 8002, 8020, 8030})
 """Token refusals that only a person can fix: wrong key or secret, real/mock mismatch."""
 REQUEST_TIMEOUT = 10.0
-
-TokenSource = Callable[[], Awaitable[str]]
-"""Returns a usable access token (issued, renewed or given)."""
-
-
-@runtime_checkable
-class RenewableToken(Protocol):
-    """A token source that can be told its token was refused and fetch another."""
-
-    async def __call__(self) -> str: ...
-
-    def invalidate(self) -> None: ...
 
 
 class TokenError(Exception):
@@ -97,7 +84,9 @@ def parse_token_answer(status: int, body: bytes) -> TokenGrant:
 
 
 class TokenIssuer:
-    """``await issuer()`` → a token valid for at least ``renew_ahead`` more."""
+    """``await issuer()`` → a token valid for at least ``renew_ahead`` more (a ``TokenSource``)."""
+
+    renewable = True
 
     def __init__(
         self,

@@ -22,12 +22,32 @@ import orjson
 
 from alertbot.events import Event, Fill, MarketStatus, News, Tick, Vi
 from alertbot.feeds.ls.jstatus import describe
-from alertbot.feeds.values import kst_time, strip_code, to_float, to_int, to_price, to_text
+from alertbot.feeds.values import (
+    ascii_digit_runs,
+    kst_time,
+    mask_account,
+    strip_code,
+    to_float,
+    to_int,
+    to_price,
+    to_text,
+)
 from alertbot.subscriptions import Subscriptions
 
 SOURCE = "ls"
 
-JIF, NWS, VI, KOSPI_TRADE, KOSDAQ_TRADE, FILL = "JIF", "NWS", "VI_", "S3_", "K3_", "SC1"
+JIF, NWS, VI, KOSPI_TRADE, KOSDAQ_TRADE = "JIF", "NWS", "VI_", "S3_", "K3_"
+NXT_TRADE, NXT_VI = "NS3", "NVI"
+"""NXT's trades and VIs [guess: the names public LS clients use; the stored portal page lists
+only the KRX feeds]; same bodies as ``S3_`` and ``VI_``, with ``exchname`` "NXT"."""
+ORDER_ACCEPTED, FILL, ORDER_AMENDED, ORDER_CANCELLED, ORDER_REJECTED = (
+    "SC0",
+    "SC1",
+    "SC2",
+    "SC3",
+    "SC4",
+)
+"""주식주문접수, 체결, 정정, 취소, 거부: only SC1 carries fills; the others are the order's life."""
 ALL_MARKETS = "0"
 """JIF's only key: every market's status."""
 NEWS_KEY = "NWS001"
@@ -35,7 +55,7 @@ ALL_STOCKS = "000000"
 """VI_'s key for every stock (PROTOCOL_NOTES: [doc])."""
 ACCOUNT_KEY = ""
 """Account TRs (SC0–SC4) take no key: they report the token's own account."""
-ACCOUNT_TRS = frozenset({"SC0", "SC1", "SC2", "SC3", "SC4"})
+ACCOUNT_TRS = (ORDER_ACCEPTED, FILL, ORDER_AMENDED, ORDER_CANCELLED, ORDER_REJECTED)
 
 OK = "00000"
 TOKEN_REFUSED_CODES = frozenset({"IGW00121", "IGW00123"})
@@ -57,13 +77,18 @@ def wanted(subscriptions: Subscriptions) -> set[Topic]:
         topics.add((NWS, NEWS_KEY))
     if subscriptions.vi:
         topics.add((VI, ALL_STOCKS))
+        if subscriptions.nxt_ticks:
+            topics.add((NXT_VI, ALL_STOCKS))
     if subscriptions.fills:
-        topics.add((FILL, ACCOUNT_KEY))
+        # Fill rules see every step of an order (status 접수, 정정, 취소, 거부 as well as 체결):
+        # each comes on its own TR, each registered for the account (tr_type 1).
+        topics.update((tr_cd, ACCOUNT_KEY) for tr_cd in ACCOUNT_TRS)
     for code in subscriptions.ticks:
         # A six-digit code does not say whether it trades on KOSPI (S3_) or KOSDAQ (K3_), and
         # the docs give no prefix table; both are registered and the wrong one stays silent.
         topics.add((KOSPI_TRADE, code))
         topics.add((KOSDAQ_TRADE, code))
+    topics.update((NXT_TRADE, code) for code in subscriptions.nxt_ticks)
     return topics
 
 
@@ -158,7 +183,7 @@ def parse(frame: str | bytes, received: datetime) -> Message:
         return Unparsed(f"unhandled tr_cd {tr_cd[:8]!r}")
     event = parser(tr_key, body, received)
     if event is None:
-        return Unparsed(f"{tr_cd}: body not understood")
+        return Unparsed(f"{tr_cd[:8]}: body not understood")
     return Data(tr_cd, tr_key, event)
 
 
@@ -208,23 +233,26 @@ class MarketStates:
 
 
 NEWS_CODE_WIDTH = 12
+MAX_NEWS_SYMBOLS = 20
+"""The packet holds up to 20 codes [guess]; more is garbage, and is not read."""
 
 
 def news_symbols(code: object) -> tuple[str, ...]:
     """``"000000011810…"`` → ``("011810", …)``: up to 20 zero-padded 12-character codes [guess].
 
-    Tolerates separators and short codes, since the packing is not documented.
+    Tolerates separators and short codes, since the packing is not documented. Linear in the
+    field's length, and reads no further than the first ``MAX_NEWS_SYMBOLS`` codes.
     """
-    text = to_text(code)
+    text = to_text(code)[: (NEWS_CODE_WIDTH + 1) * MAX_NEWS_SYMBOLS]
     parts = text.replace(",", " ").split()
     if len(parts) == 1 and len(text) > NEWS_CODE_WIDTH:
         parts = [text[i : i + NEWS_CODE_WIDTH] for i in range(0, len(text), NEWS_CODE_WIDTH)]
-    symbols: list[str] = []
+    symbols: dict[str, None] = {}
     for part in parts:
         symbol = strip_code(part)
-        if symbol and symbol.strip("0") and symbol not in symbols:
-            symbols.append(symbol)
-    return tuple(symbols)
+        if symbol and symbol.strip("0"):
+            symbols[symbol] = None
+    return tuple(symbols)[:MAX_NEWS_SYMBOLS]
 
 
 def parse_news(_key: str, body: dict[str, Any], received: datetime) -> News | None:
@@ -331,23 +359,42 @@ FILL_STATUS = {
     "13": "취소",
     "14": "거부",
 }
-"""``ordxctptncode`` → the status word Kiwoom's fills use. 01 주문, 02 정정, 03 취소 are the
-order, amend and cancel requests being received (접수); 12 정정확인 and 13 취소확인 are the
-amend and cancel taking effect; 14 거부 rejected; only 11 is a fill (reference SC1)."""
+"""``ordxctptncode`` (SC1–SC4) and ``ordchegb`` (SC0) → the status word Kiwoom's fills use.
+01 주문, 02 정정, 03 취소 are the order, amend and cancel requests being received (접수); 12
+정정확인 and 13 취소확인 are the amend and cancel taking effect; 14 거부 rejected; only 11 is a
+fill (reference SC0, SC1)."""
+TR_STATUS = {
+    ORDER_ACCEPTED: "접수",
+    ORDER_AMENDED: "정정",
+    ORDER_CANCELLED: "취소",
+    ORDER_REJECTED: "거부",
+}
+"""The status an order TR means when its body carries no code of its own."""
 
 
-def parse_fill(_key: str, body: dict[str, Any], received: datetime) -> Fill | None:
+def order_parser(tr_cd: str) -> Callable[[str, dict[str, Any], datetime], Fill | None]:
+    def parse(_key: str, body: dict[str, Any], received: datetime) -> Fill | None:
+        return _order_event(tr_cd, body, received)
+
+    parse.__doc__ = f"{tr_cd}: one step of the trader's order (SC2–SC4 share SC1's layout)."
+    return parse
+
+
+def _order_event(tr_cd: str, body: dict[str, Any], received: datetime) -> Fill | None:
+    """Read an order TR. SC0 (주문접수) names its fields its own way: ``ordchegb``,
+    ``shtcode``, ``hname``, ``ordprice``, ``ordtm``; SC1–SC4 use ``ordxctptncode``,
+    ``shtnIsuno``, ``Isunm``, ``execprc``, ``exectime``."""
     order_no = _number_text(body.get("ordno"))
-    code = to_text(body.get("ordxctptncode"))
-    if not order_no or not code:
+    code = to_text(body.get("ordxctptncode")) or to_text(body.get("ordchegb"))
+    status = FILL_STATUS.get(code) or TR_STATUS.get(tr_cd) or code
+    if not order_no or not status:
         return None
-    status = FILL_STATUS.get(code, code)
     filled = status == "체결"
     return Fill(
         source=SOURCE,
-        time=kst_time(body.get("exectime"), received),
-        symbol=strip_code(body.get("shtnIsuno")),
-        name=to_text(body.get("Isunm")),
+        time=kst_time(body.get("exectime") or body.get("ordtm"), received),
+        symbol=strip_code(body.get("shtnIsuno") or body.get("shtcode")),
+        name=to_text(body.get("Isunm") or body.get("hname")),
         order_no=order_no,
         fill_no=_number_text(body.get("execno")) if filled else "",
         side={"1": "sell", "2": "buy"}.get(to_text(body.get("bnstp")), ""),  # type: ignore[arg-type]
@@ -362,14 +409,8 @@ def parse_fill(_key: str, body: dict[str, Any], received: datetime) -> Fill | No
 
 def _number_text(value: object) -> str:
     """Order and fill numbers come zero-padded or not: ``"0086382"`` and ``"86382"`` agree."""
-    text = to_text(value)
+    text = "".join(ascii_digit_runs(to_text(value)))
     return text.lstrip("0") or ("0" if text else "")
-
-
-def mask_account(account: object) -> str:
-    """Only the last four digits leave the feed: ``****2702``."""
-    digits = to_text(account)
-    return f"****{digits[-4:]}" if digits else ""
 
 
 PARSERS: dict[str, Callable[[str, dict[str, Any], datetime], Event | None]] = {
@@ -378,6 +419,8 @@ PARSERS: dict[str, Callable[[str, dict[str, Any], datetime], Event | None]] = {
     VI: parse_vi,
     KOSPI_TRADE: parse_trade,
     KOSDAQ_TRADE: parse_trade,
-    FILL: parse_fill,
+    NXT_TRADE: parse_trade,
+    NXT_VI: parse_vi,
+    **{tr_cd: order_parser(tr_cd) for tr_cd in ACCOUNT_TRS},
 }
 """``header.tr_cd`` → parser of the frame's ``body``."""

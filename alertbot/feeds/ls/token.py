@@ -49,7 +49,12 @@ def renew_at(issued: datetime, lifetime: int, margin: timedelta = RENEW_MARGIN) 
 
 
 class LsTokenIssuer:
-    """A token source for ``LsFeed``: ``await issuer()`` gives a token that is still good."""
+    """A ``TokenSource`` for ``LsFeed``: ``await issuer()`` gives a token that is still good.
+
+    The feed asks on every timer tick, so the renewal before 07:00 KST happens on time even
+    when nothing else would ask for a token."""
+
+    renewable = True
 
     def __init__(
         self,

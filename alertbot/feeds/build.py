@@ -1,0 +1,70 @@
+"""The feeds ``alertbot run``, ``record`` and the demo start: one per configured source.
+
+Each source is a ``(name, factory)`` pair in ``SOURCES``; a factory returns ``None`` when its
+credentials are not set. A new source (DART's polled REST, say) is one more entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from alertbot.events import now_kst
+from alertbot.feeds.base import Backoff, EventSink, Feed, NoticeSink, RawSink
+from alertbot.feeds.kiwoom.client import KiwoomFeed
+from alertbot.feeds.kiwoom.token import TokenIssuer
+from alertbot.feeds.ls.client import LsFeed
+from alertbot.feeds.ls.token import LsTokenIssuer
+from alertbot.feeds.token import broker_token
+from alertbot.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class FeedWiring:
+    """What every feed is given: where its events, notices and raw frames go, and its pace."""
+
+    on_event: EventSink
+    on_notice: NoticeSink
+    on_raw: RawSink | None = None
+    backoff: Backoff | None = None
+    clock: Callable[[], datetime] = now_kst
+
+    def options(self) -> dict[str, object]:
+        return {
+            "on_event": self.on_event,
+            "on_notice": self.on_notice,
+            "on_raw": self.on_raw,
+            "backoff": self.backoff,
+            "clock": self.clock,
+        }
+
+
+def kiwoom_feed(settings: Settings, wiring: FeedWiring) -> Feed | None:
+    token = broker_token(settings.kiwoom, TokenIssuer)
+    return None if token is None else KiwoomFeed(settings.kiwoom.ws_url, token, **wiring.options())  # type: ignore[arg-type]
+
+
+def ls_feed(settings: Settings, wiring: FeedWiring) -> Feed | None:
+    token = broker_token(settings.ls, LsTokenIssuer)
+    return None if token is None else LsFeed(settings.ls.ws_url, token, **wiring.options())  # type: ignore[arg-type]
+
+
+FeedFactory = Callable[[Settings, FeedWiring], Feed | None]
+SOURCES: list[FeedFactory] = [kiwoom_feed, ls_feed]
+"""Every feed alertbot knows, in start order."""
+
+
+def build_feeds(
+    settings: Settings,
+    *,
+    on_event: EventSink,
+    on_notice: NoticeSink,
+    on_raw: RawSink | None = None,
+    backoff: Backoff | None = None,
+    clock: Callable[[], datetime] = now_kst,
+) -> list[Feed]:
+    """A feed for each source whose credentials are set."""
+    wiring = FeedWiring(on_event, on_notice, on_raw, backoff, clock)
+    feeds = (factory(settings, wiring) for factory in SOURCES)
+    return [feed for feed in feeds if feed is not None]
