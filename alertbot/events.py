@@ -88,6 +88,9 @@ class Tick(Event):
     """Which side hit: ``buy`` when the buyer crossed the spread."""
     cum_volume: int = 0
     venue: str = "KRX"
+    sign: str = ""
+    """전일대비기호 as the feed sent it: 1 upper limit (상한), 2 up, 3 unchanged, 4 lower limit
+    (하한), 5 down; empty when the feed did not say. ``limit`` rules read 1 and 4."""
 
     @property
     def key(self) -> str:
@@ -231,7 +234,77 @@ class News(Event):
         return f"news:{self.news_id}"
 
 
+LimitState = Literal["reached", "released"]
+
+
+@dataclass(frozen=True, slots=True)
+class PriceLimit(Event):
+    """A stock reached (상한가/하한가 진입) or left (이탈) its daily price limit.
+
+    LS streams these market-wide (SHI/SHO); the engine also derives them from a stock's trades
+    (``Tick.sign`` 1 or 4), so both brokers' reports of one happening share the key.
+    """
+
+    kind: ClassVar[str] = "limit"
+
+    direction: Direction = "up"
+    """``up`` the upper limit (상한가), ``down`` the lower (하한가)."""
+    state: LimitState = "reached"
+    price: int = 0
+    """The trade price when it happened."""
+    rate: float = 0.0
+    """Signed day change in percent."""
+    limit_price: int = 0
+    """The limit itself (0 when the report does not carry it)."""
+    venue: str = "KRX"
+
+    @property
+    def key(self) -> str:
+        hhmmss = self.time.astimezone(KST).strftime("%H%M%S")
+        where = f"{self.symbol}:{self.venue}:{self.direction}:{self.state}"
+        return f"limit:{where}:{self.day}:{hhmmss}"
+
+    def fields(self) -> dict[str, Any]:
+        values = Event.fields(self)
+        limit_ko = "상한가" if self.direction == "up" else "하한가"
+        values["limit_ko"] = limit_ko
+        values["state_ko"] = "도달" if self.state == "reached" else "이탈"
+        if self.state == "reached":
+            values["headline"] = f"{'🔺' if self.direction == 'up' else '🔻'} {limit_ko}"
+        else:
+            values["headline"] = f"↩️ {limit_ko} 이탈"
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeSpike(Event):
+    """A stock traded far more in one minute than its average minute.
+
+    Derived by the engine from trades (no broker sends it). ``time`` is the trade that showed
+    it; ``minute`` is the minute judged, by the trades' own times.
+    """
+
+    kind: ClassVar[str] = "volume"
+
+    minute: str = ""
+    """``HH:MM`` (KST) of the minute judged."""
+    volume: int = 0
+    """Shares traded in that minute (so far, when judged before it closed)."""
+    average: float = 0.0
+    """The average minute over the rule's window."""
+    ratio: float = 0.0
+    """``volume / average``."""
+    window: int = 0
+    """Complete minutes the average was taken over."""
+    venue: str = "KRX"
+
+    @property
+    def key(self) -> str:
+        return f"volume:{self.symbol}:{self.venue}:{self.day}:{self.minute}"
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.kind: cls for cls in (Tick, Vi, ConditionHit, Fill, MarketStatus, News)
+    cls.kind: cls
+    for cls in (Tick, Vi, ConditionHit, Fill, MarketStatus, News, PriceLimit, VolumeSpike)
 }
 """Rule ``event:`` name → event class."""

@@ -25,6 +25,8 @@ class Subscriptions:
     fills: bool = False
     market: bool = False
     news: bool = False
+    limits: bool = False
+    """Market-wide 상/하한가 reports (LS SHI/SHO), for limit rules with or without symbols."""
 
     @property
     def empty(self) -> bool:

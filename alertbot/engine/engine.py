@@ -10,15 +10,16 @@ crossings stay crossings) and cooldowns of rules whose definition did not change
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from alertbot.alerts import Alert
 from alertbot.engine.cooldowns import Cooldowns
-from alertbot.engine.index import Compiled, RuleIndex, unique_in_order
+from alertbot.engine.index import Compiled, RuleIndex, TickSignals, unique_in_order
 from alertbot.engine.keywords import normalize
+from alertbot.engine.limits import LimitStates
 from alertbot.engine.messages import (
     DEFAULT_MESSAGES,
     SNAPSHOT,
@@ -28,8 +29,26 @@ from alertbot.engine.messages import (
     render,
 )
 from alertbot.engine.rules import RuleSet
-from alertbot.engine.schema import ConditionRule, FillRule, MarketRule, NewsRule, ViRule
-from alertbot.events import ConditionHit, Event, Fill, MarketStatus, News, Tick, Vi, now_kst
+from alertbot.engine.schema import (
+    ConditionRule,
+    FillRule,
+    LimitRule,
+    MarketRule,
+    NewsRule,
+    ViRule,
+)
+from alertbot.engine.volume import VolumeTrackers
+from alertbot.events import (
+    ConditionHit,
+    Event,
+    Fill,
+    MarketStatus,
+    News,
+    PriceLimit,
+    Tick,
+    Vi,
+    now_kst,
+)
 from alertbot.subscriptions import Subscriptions
 
 Outcome = Literal["fired", "cooldown", "inactive"]
@@ -51,6 +70,10 @@ class Engine:
         """``(rule name, outcome)`` → count, for ``replay`` and metrics."""
         self.names: dict[str, str] = {}
         """Stock code → name as some feed last sent it, for messages from feeds that do not."""
+        self.limits = LimitStates()
+        """Each watched stock against its price limits: the market's state, kept on reload."""
+        self.volumes = VolumeTrackers()
+        """Each volume-watched stock's minutes today: the market's state, kept on reload."""
         self._index = RuleIndex(ruleset)
         self.cooldowns.keep_only(self._index.fingerprints)
         self._handlers: dict[str, Callable[[Event, datetime], list[Alert]]] = {
@@ -59,6 +82,7 @@ class Engine:
             "fill": self._fill,
             "market": self._market,
             "news": self._news,
+            "limit": self._limit,
         }
 
     @property
@@ -79,6 +103,7 @@ class Engine:
         index.prices.keep_last(old.prices)
         index.rates.keep_last(old.rates)
         self.cooldowns.keep_only(index.fingerprints)
+        self.volumes.refresh()
         self._index = index
 
     def evaluate(self, event: Event, now: datetime | None = None) -> list[Alert]:
@@ -108,18 +133,68 @@ class Engine:
         index = self._index
         prices = index.prices.update(event.symbol, event.venue, event.price)
         rates = index.rates.update(event.symbol, event.venue, event.rate)
+        signals = index.signals.get(event.symbol, index.every_stock)
+        if signals is not None:
+            return self._tick_signals(event, now, signals, prices, rates)
         if not prices and not rates:
             return []
-        crossed = [*prices, *rates]
-        now = now or self.clock()
         alerts: list[Alert] = []
+        self._crossings(alerts, event, now or self.clock(), [*prices, *rates])
+        return alerts
+
+    def _crossings(
+        self, alerts: list[Alert], event: Tick, now: datetime, crossed: list[Any]
+    ) -> None:
         seen: set[int] = set()
         for level, _, (compiled, key) in sorted(crossed, key=lambda entry: entry[1]):
             if id(compiled) in seen:  # one alert per rule and tick, even if two levels crossed
                 continue
             seen.add(id(compiled))
             self._fire(alerts, compiled, event, now, event.symbol, Crossing(key, level))
+
+    def _tick_signals(
+        self,
+        event: Tick,
+        now: datetime | None,
+        signals: TickSignals,
+        prices: Sequence[Any],
+        rates: Sequence[Any],
+    ) -> list[Alert]:
+        """A trade of a stock with limit or volume rules: its crossings, limit, volume."""
+        alerts: list[Alert] = []
+        if prices or rates:
+            now = now or self.clock()
+            self._crossings(alerts, event, now, [*prices, *rates])
+        change = self.limits.tick(event) if signals.limit else None
+        if change is not None:
+            self._limit_rules(alerts, signals.limit, change, now or self.clock())
+        spikes = self.volumes.add(event, signals.volume) if signals.volume else None
+        if spikes:
+            now = now or self.clock()
+            for spike in spikes:
+                self._fire(alerts, spike.judge.rule, spike.event, now, event.symbol)
         return alerts
+
+    def _limit(self, event: Event, now: datetime) -> list[Alert]:
+        """A feed's own limit report (LS SHI/SHO): news only if the stock was not known there."""
+        assert isinstance(event, PriceLimit)
+        if not self.limits.report(event):
+            return []
+        alerts: list[Alert] = []
+        self._limit_rules(alerts, self._index.limit.get(event.symbol), event, now)
+        return alerts
+
+    def _limit_rules(
+        self, alerts: list[Alert], rules: Sequence[Compiled], event: PriceLimit, now: datetime
+    ) -> None:
+        for compiled in rules:
+            rule = compiled.rule
+            assert isinstance(rule, LimitRule)
+            if rule.direction in ("any", event.direction) and rule.state in ("any", event.state):
+                # Direction and state in the subject: a release never waits on the reach's
+                # cooldown, nor a lower limit on the upper's.
+                subject = f"{event.symbol}:{event.direction}:{event.state}"
+                self._fire(alerts, compiled, event, now, subject)
 
     def _condition(self, event: Event, now: datetime) -> list[Alert]:
         assert isinstance(event, ConditionHit)

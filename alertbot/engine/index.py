@@ -20,12 +20,15 @@ from alertbot.engine.rules import RuleSet
 from alertbot.engine.schema import (
     ConditionRule,
     FillRule,
+    LimitRule,
     MarketRule,
     NewsRule,
     PriceRule,
     Rule,
     ViRule,
+    VolumeRule,
 )
+from alertbot.engine.volume import Judge
 from alertbot.subscriptions import Subscriptions
 
 
@@ -81,6 +84,14 @@ PriceEntry = tuple[Compiled, str]
 """A price-rule level's payload: the rule and which key (``above``, …) set it."""
 
 
+@dataclass(frozen=True, slots=True)
+class TickSignals:
+    """What a stock's trades feed besides price levels: its limit and volume rules."""
+
+    limit: tuple[Compiled, ...] = ()
+    volume: tuple[Judge[Compiled], ...] = ()
+
+
 class RuleIndex:
     """Every enabled rule of a ``RuleSet``, bucketed for the engine."""
 
@@ -97,6 +108,13 @@ class RuleIndex:
         """News rules without keywords, by stock code or ``any``."""
         self.prices: Crossings[PriceEntry] = Crossings()
         self.rates: Crossings[PriceEntry] = Crossings()
+        self.limit = Buckets()
+        """Limit rules by stock code or ``any``: for the feeds' own limit reports."""
+        self._volume: dict[str, list[Judge[Compiled]]] = {}
+        self.signals: dict[str, TickSignals] = {}
+        """Stock code → its limit and volume rules; only stocks that have some are here."""
+        self.every_stock: TickSignals | None = None
+        """The signals of a stock not in ``signals``: limit rules for every stock, if any."""
         self.fingerprints = {
             located.rule.name: located.rule.fingerprint for located in ruleset.rules
         }
@@ -107,6 +125,7 @@ class RuleIndex:
         self.keywords = KeywordMatcher(words)
         self.prices.finish()
         self.rates.finish()
+        self._tick_signals()
         self.subscriptions = self._subscriptions()
 
     def _compile(self, rule: Rule, order: int) -> Compiled:
@@ -145,6 +164,20 @@ class RuleIndex:
                 self.news_plain.add(compiled, compiled.symbols)
             words.update(rule.keywords or ())
             words.update(rule.exclude)
+        elif isinstance(rule, LimitRule):
+            self.limit.add(compiled, compiled.symbols)
+        elif isinstance(rule, VolumeRule):
+            judge = Judge(rule.name, rule.ratio_above, rule.window_minutes, compiled)
+            for symbol in sorted(compiled.symbols or ()):
+                self._volume.setdefault(symbol, []).append(judge)
+
+    def _tick_signals(self) -> None:
+        """Each stock's limit rules (its own and every stock's) and volume rules, in file order."""
+        every = tuple(self.limit.any)
+        for symbol in {*self.limit.by_key, *self._volume}:
+            limit = unique_in_order([*every, *self.limit.by_key.get(symbol, ())])
+            self.signals[symbol] = TickSignals(tuple(limit), tuple(self._volume.get(symbol, ())))
+        self.every_stock = TickSignals(every) if every else None
 
     def _subscriptions(self) -> Subscriptions:
         conditions = {
@@ -155,9 +188,10 @@ class RuleIndex:
         has = {located.rule.event for located in self.ruleset.rules if located.rule.enabled}
         return Subscriptions(
             vi="vi" in has,
-            ticks=frozenset(self.prices.levels) | frozenset(self.rates.levels),
+            ticks=frozenset(self.prices.levels) | frozenset(self.rates.levels) | set(self.signals),
             conditions=frozenset(conditions),
             fills="fill" in has,
             market="market" in has,
             news="news" in has,
+            limits="limit" in has,
         )

@@ -43,6 +43,10 @@ DEFAULT_MESSAGES: dict[str, str] = {
     ),
     "market": "🚨 {market_ko} {label_text}\n{hhmmss}",
     "news": "📰 {title}\n{news_line}",
+    "limit": "{headline} {display} {price:,}원 ({rate:+.2f}%) · {hhmmss}",
+    "volume": (
+        "📊 거래량 급증 {display} {volume:,}주/분 (평균 {average:,.0f}주 × {ratio:.1f}) · {minute}"
+    ),
 }
 
 SUMMARIES: dict[str, str] = {
@@ -53,6 +57,8 @@ SUMMARIES: dict[str, str] = {
     "fill": "{display} {side_ko} {status} {qty:,}주 @ {price:,}",
     "market": "{market_ko} {label_text}",
     "news": "{title}",
+    "limit": "{display} {limit_ko} {state_ko} {price:,}",
+    "volume": "{display} 거래량 {volume:,}주/분 ×{ratio:.1f}",
 }
 
 MARKETS_KO = {

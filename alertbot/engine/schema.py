@@ -33,7 +33,7 @@ from alertbot.engine.active import ActiveHours, parse_active
 from alertbot.engine.keywords import normalize
 from alertbot.engine.messages import check_template
 
-KINDS = ("vi", "price", "condition", "fill", "market", "news")
+KINDS = ("vi", "price", "condition", "fill", "market", "news", "limit", "volume")
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
@@ -301,8 +301,51 @@ class NewsRule(SymbolRule):
     exclude: Keywords = Field(default_factory=list)
 
 
+class LimitRule(SymbolRule):
+    """상한가/하한가: fires once as a stock reaches its limit, re-armed only once it left."""
+
+    KIND = "limit"
+    event: Literal["limit"]
+    direction: Literal["up", "down", "any"] = "any"
+    state: Literal["reached", "released", "any"] = "reached"
+
+
+VOLUME_MIN_HISTORY = 3
+"""Complete minutes a stock needs behind it before a volume rule can judge a minute."""
+
+
+class VolumeRule(SymbolRule):
+    """거래량 급증: a minute's volume ≥ ``ratio_above`` × the average minute over ``window``."""
+
+    KIND = "volume"
+    event: Literal["volume"]
+    ratio_above: Annotated[Level, Field(gt=1)]
+    window: Duration = timedelta(minutes=20)
+
+    @field_validator("window")
+    @classmethod
+    def _whole_minutes(cls, value: timedelta) -> timedelta:
+        minutes, rest = divmod(value.total_seconds(), 60)
+        if rest or minutes < VOLUME_MIN_HISTORY:
+            raise ValueError(
+                f"window must be whole minutes, at least {VOLUME_MIN_HISTORY}m (e.g. 20m),"
+                f" got {value}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _has_symbols(self) -> VolumeRule:
+        if self.symbol_set is None:
+            raise ValueError('a volume rule needs symbol: "005930" or symbols: [...]')
+        return self
+
+    @property
+    def window_minutes(self) -> int:
+        return int(self.window.total_seconds() // 60)
+
+
 Rule = Annotated[
-    ViRule | PriceRule | ConditionRule | FillRule | MarketRule | NewsRule,
+    ViRule | PriceRule | ConditionRule | FillRule | MarketRule | NewsRule | LimitRule | VolumeRule,
     Field(discriminator="event"),
 ]
 RULE = TypeAdapter(Rule)

@@ -1,0 +1,71 @@
+"""The ``limit`` and ``volume`` rule keys: defaults, and errors at their ``file:line``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from alertbot.engine.rules import RulesError, load_rules
+from alertbot.engine.schema import LimitRule, VolumeRule
+from tests.engine.support import ruleset, write_rules
+from tests.engine.test_schema import FIRST_RULE_LINE
+
+
+def test_defaults(tmp_path: Path) -> None:
+    loaded = ruleset(
+        tmp_path,
+        """
+        - {name: lim, event: limit}
+        - {name: vol, event: volume, symbol: "000660", ratio_above: 5}
+        - {name: vol10, event: volume, symbols: ["000660"], ratio_above: 2.5, window: 10m}
+        """,
+    )
+    lim, vol, vol10 = (located.rule for located in loaded.rules)
+    assert isinstance(lim, LimitRule) and (lim.direction, lim.state) == ("any", "reached")
+    assert lim.symbol_set is None  # LS's market-wide feed serves it
+    assert isinstance(vol, VolumeRule) and vol.symbol_set == frozenset({"000660"})
+    assert (vol.window, vol.window_minutes) == (timedelta(minutes=20), 20)
+    assert isinstance(vol10, VolumeRule) and (vol10.ratio_above, vol10.window_minutes) == (2.5, 10)
+    assert loaded.cooldown_for(lim) == loaded.cooldown_for(vol) == timedelta(seconds=60)
+
+
+VOLUME = '- name: a\n  event: volume\n  symbol: "000660"\n  ratio_above: 5\n'
+"""A valid volume rule of four lines, to add a key to at offset 4."""
+
+INVALID = [
+    # (rules, fragment of the message, line offset from the rule's first line)
+    ("- name: a\n  event: limit\n  direction: sideways", "direction: Input should be", 2),
+    ("- name: a\n  event: limit\n  state: left", "state: Input should be", 2),
+    ("- name: a\n  event: limit\n  ratio_above: 5", "ratio_above: unknown key", 2),
+    ('- name: a\n  event: volume\n  symbol: "000660"', "ratio_above: Field required", 0),
+    ("- name: a\n  event: volume\n  ratio_above: 5", "a volume rule needs symbol", 0),
+    ('- name: a\n  event: volume\n  symbol: "000660"\n  ratio_above: 1', "greater than 1", 3),
+    ('- name: a\n  event: volume\n  symbol: "000660"\n  ratio_above: 큰', "a number", 3),
+    (VOLUME + "  window: 2m", "at least 3m", 4),
+    (VOLUME + "  window: 90s", "whole minutes", 4),
+    (VOLUME + "  window: soon", "expected a duration", 4),
+    (VOLUME + "  windw: 5m", "windw: unknown key", 4),
+    ("- name: a\n  event: volume\n  message: '{price}'", "unknown field {price} for volume", 2),
+    ("- name: a\n  event: limit\n  message: '{ratio}'", "unknown field {ratio} for limit", 2),
+]
+
+
+def test_every_bad_key_is_reported_at_its_line(tmp_path: Path) -> None:
+    """All the rules above in one file: each problem at its own rule's key, none lost."""
+    rules, expected, line = [], [], FIRST_RULE_LINE
+    for n, (rule, fragment, offset) in enumerate(INVALID):
+        rules.append(rule.replace("name: a", f"name: r{n}"))
+        expected.append((line + offset, fragment))
+        line += rule.count("\n") + 1
+    path = write_rules(tmp_path, "\n".join(rules))
+    with pytest.raises(RulesError) as caught:
+        load_rules(tmp_path, env={})
+    problems = [(p.line, p.message) for p in caught.value.problems if p.file == str(path)]
+    for at, fragment in expected:
+        assert any(found == at and fragment in message for found, message in problems), (
+            at,
+            fragment,
+            problems,
+        )

@@ -1,0 +1,191 @@
+"""``event: volume``: a minute's volume against the average minute, by the trades' own times."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from alertbot.alerts import Alert
+from alertbot.engine.engine import Engine
+from alertbot.events import KST, Tick
+from tests.engine.support import ruleset
+
+DAY = datetime(2025, 3, 3, tzinfo=KST).date()
+FAR_AWAY = datetime(2030, 1, 1, 3, 0, tzinfo=KST)
+"""The clock the engine is given: nothing about minutes may come from it."""
+
+
+def at(hhmmss: str, day: int = 0) -> datetime:
+    hour, minute, second = int(hhmmss[:2]), int(hhmmss[2:4]), int(hhmmss[4:])
+    return datetime.combine(DAY + timedelta(days=day), time(hour, minute, second), KST)
+
+
+class Market:
+    """One stock's trades with a consistent cumulative volume, through an engine."""
+
+    def __init__(self, eng: Engine, symbol: str = "000660", cum: int = 5_000_000) -> None:
+        self.eng, self.symbol, self.cum = eng, symbol, cum
+
+    def trade(
+        self, hhmmss: str, volume: int, *, day: int = 0, with_volume: bool = True
+    ) -> list[Alert]:
+        self.cum += volume
+        tick = Tick(
+            source="sim",
+            time=at(hhmmss, day),
+            symbol=self.symbol,
+            name="SK하이닉스",
+            price=190_000,
+            volume=volume if with_volume else 0,
+            cum_volume=self.cum,
+        )
+        return self.eng.evaluate(tick, FAR_AWAY)
+
+    def minutes(self, first: str, volumes: list[int]) -> list[Alert]:
+        """One trade at second 10 of each minute from ``first`` (HHMM)."""
+        hour, minute = int(first[:2]), int(first[2:])
+        alerts: list[Alert] = []
+        for n, volume in enumerate(volumes):
+            total = hour * 60 + minute + n
+            alerts += self.trade(f"{total // 60:02d}{total % 60:02d}10", volume)
+        return alerts
+
+
+def engine(folder: Path, keys: str = "ratio_above: 5", extra: str = "") -> Engine:
+    rules = f'- {{name: vol, event: volume, symbols: ["000660"], cooldown: 0, {keys}}}\n{extra}'
+    return Engine(ruleset(folder, rules))
+
+
+def started(folder: Path, keys: str = "ratio_above: 5", extra: str = "") -> Market:
+    """A market watched from 10:00:30: 10:00 is incomplete; 10:01–10:03 trade 1,000 each."""
+    market = Market(engine(folder, keys, extra))
+    assert market.trade("100030", 1_000) == []
+    assert market.minutes("1001", [1_000, 1_000, 1_000]) == []
+    return market
+
+
+def test_the_running_minute_fires_as_soon_as_it_reaches_the_ratio(tmp_path: Path) -> None:
+    market = started(tmp_path)
+    assert market.trade("100405", 2_000) == []
+    assert market.trade("100410", 2_999) == []  # 4,999 < 5 × 1,000
+    [alert] = market.trade("100420", 1)  # 5,000: fires now, not when 10:04 closes
+    assert alert.text == "📊 거래량 급증 SK하이닉스(000660) 5,000주/분 (평균 1,000주 × 5.0) · 10:04"
+    assert alert.kind == "volume"
+    assert market.trade("100430", 5_000) == []  # once per minute
+    assert market.trade("100510", 100) == []  # 10:04 closes: already told
+
+
+def test_message_matches_the_issue_example(tmp_path: Path) -> None:
+    market = started(tmp_path)
+    assert market.minutes("1004", [1_000] * 8) == []
+    [alert] = market.trade("101200", 6_000)
+    assert alert.text == "📊 거래량 급증 SK하이닉스(000660) 6,000주/분 (평균 1,000주 × 6.0) · 10:12"
+
+
+def test_no_firing_before_three_complete_minutes(tmp_path: Path) -> None:
+    market = Market(engine(tmp_path))
+    assert market.trade("100030", 1_000) == []  # 10:00 seen from 10:00:30: not complete
+    assert market.minutes("1001", [1_000, 1_000]) == []
+    assert market.trade("100310", 50_000) == []  # only two complete minutes behind 10:03
+    [alert] = market.trade("100410", 90_000)  # three now (10:01–10:03), average 17,333
+    assert "(평균 17,333주 × 5.2)" in alert.text
+
+
+def test_minutes_without_trades_count_as_zero(tmp_path: Path) -> None:
+    market = started(tmp_path)  # 10:01–10:03: 1,000 each
+    assert market.trade("100710", 1_000) == []  # 10:04–10:06 traded nothing
+    # The average of 10:01–10:06 (window 20m, six minutes) is 500: 2,500 is × 5.
+    [alert] = market.trade("100720", 1_500)
+    assert "평균 500주 × 5.0" in alert.text
+
+
+def test_the_average_is_over_the_window_only(tmp_path: Path) -> None:
+    market = started(tmp_path, "ratio_above: 5, window: 3m")
+    assert market.minutes("1004", [100, 100, 100]) == []  # 10:01–10:03 fall out of the window
+    [alert] = market.trade("100710", 500)
+    assert "평균 100주 × 5.0" in alert.text
+
+
+def test_minute_boundaries_are_the_trades_own_times(tmp_path: Path) -> None:
+    market = started(tmp_path)
+    assert market.trade("100459", 4_999) == []  # 10:04 ends with 4,999: not 5 × 1,000
+    # 10:05 starts at its first trade; the average is now 10:01–10:04: 1,999.75.
+    assert market.trade("100500", 4_999) == []
+    [alert] = market.trade("100559", 5_000)
+    assert alert.text.endswith("9,999주/분 (평균 2,000주 × 5.0) · 10:05")
+
+
+def test_delayed_frames_count_in_the_minute_they_were_traded(tmp_path: Path) -> None:
+    market = started(tmp_path)
+    assert market.trade("100410", 3_000) == []
+    assert market.trade("100501", 100) == []  # 10:05 starts; 10:04 closed at 3,000
+    [late] = market.trade("100459", 2_000)  # traded in 10:04, arrived during 10:05
+    assert late.text.endswith("5,000주/분 (평균 1,000주 × 5.0) · 10:04")
+    # 10:04's 5,000 now counts in the average (of 10:01–10:04: 2,000), not in 10:05's volume.
+    assert market.trade("100530", 9_799) == []  # 9,899 < 5 × 2,000
+    assert market.trade("100540", 101) != []  # 10,000
+
+
+def test_a_minute_is_judged_again_when_it_closes(tmp_path: Path) -> None:
+    """A reload lowered the ratio after 10:04's last trade: the close (the first trade of
+    10:05) judges 10:04 by the rules of then, and tells it under its own minute."""
+    market = started(tmp_path)
+    assert market.trade("100410", 3_000) == []
+    market.eng.swap(
+        ruleset(tmp_path, '- {name: vol, event: volume, symbols: ["000660"], ratio_above: 3}')
+    )
+    [alert] = market.trade("100510", 10)
+    assert alert.text.endswith("3,000주/분 (평균 1,000주 × 3.0) · 10:04")
+
+
+def test_pre_open_and_the_opening_auction_do_not_count(tmp_path: Path) -> None:
+    market = Market(engine(tmp_path), cum=0)
+    assert market.trade("085930", 70_000) == []  # pre-open (장전 시간외)
+    assert market.trade("090000", 1_000_000) == []  # the opening auction's match, at 09:00:00
+    assert market.minutes("0900", [100, 100, 100]) == []  # 09:00 was seen whole, from the open
+    [alert] = market.trade("090310", 500)
+    assert "평균 100주 × 5.0" in alert.text
+
+
+def test_the_closing_auction_and_after_hours_do_not_fire(tmp_path: Path) -> None:
+    market = started(tmp_path)
+    assert market.trade("153000", 900_000) == []  # the closing auction's match
+    assert market.trade("160000", 900_000) == []  # after-hours single-price trading
+    assert market.trade("151910", 1) == []  # a delayed frame from the session still counts quietly
+
+
+def test_missing_trade_volume_uses_the_cumulative_increase(tmp_path: Path) -> None:
+    market = started(tmp_path)
+    [alert] = market.trade("100410", 6_000, with_volume=False)
+    assert "6,000주/분" in alert.text
+
+
+def test_each_rule_fires_once_per_minute_at_its_own_ratio(tmp_path: Path) -> None:
+    extra = '- {name: vol10, event: volume, symbols: ["000660"], cooldown: 0, ratio_above: 10}'
+    market = started(tmp_path, extra=extra)
+    assert [a.rule for a in market.trade("100410", 5_000)] == ["vol"]
+    assert [a.rule for a in market.trade("100420", 5_000)] == ["vol10"]
+    assert market.trade("100430", 5_000) == []
+
+
+def test_only_watched_stocks_are_tracked(tmp_path: Path) -> None:
+    eng = engine(tmp_path)
+    Market(eng, symbol="005930").minutes("1000", [1, 2, 3, 4, 500])
+    assert eng.volumes.stocks == {}
+    assert eng.subscriptions().ticks == frozenset({"000660"})
+
+
+def test_history_survives_a_reload_and_new_ratios_apply(tmp_path: Path) -> None:
+    market = started(tmp_path)
+    assert market.trade("100410", 3_000) == []
+    market.eng.swap(
+        ruleset(tmp_path, '- {name: vol, event: volume, symbols: ["000660"], ratio_above: 3}')
+    )
+    [alert] = market.trade("100420", 1)  # the running minute, by the new rule at once
+    assert "3,001주/분 (평균 1,000주 × 3.0)" in alert.text
+
+
+def test_a_new_day_starts_afresh(tmp_path: Path) -> None:
+    market = started(tmp_path)
+    assert market.trade("090000", 100, day=1) == []  # no history today: no average yet
+    assert market.trade("090100", 100_000, day=1) == []
