@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from alertbot.ha import url as database_url
+
 KIWOOM_API_URL = "https://api.kiwoom.com"
 KIWOOM_WS_URL = "wss://api.kiwoom.com:10000/api/dostk/websocket"
 KIWOOM_MOCK_API_URL = "https://mockapi.kiwoom.com"
@@ -73,6 +75,8 @@ class Settings(BaseModel):
 
     rules: Path = Path("rules")
     state: Path = Path("alertbot-state.db")
+    database: SecretStr | None = None
+    """``ALERTBOT_STATE`` as a ``postgresql://`` URI (HA): then ``state`` is unused."""
     http: HostPort = HostPort("127.0.0.1", 9108)
     log_format: str = "human"
     log_level: str = "INFO"
@@ -87,9 +91,12 @@ class Settings(BaseModel):
         env = os.environ if env is None else env
         kiwoom_mock = _flag(env, "KIWOOM_MOCK")
         ls_mock = _flag(env, "LS_MOCK")
+        state = _text(env, "ALERTBOT_STATE") or "alertbot-state.db"
+        database = _database(state)
         return cls(
             rules=Path(_text(env, "ALERTBOT_RULES") or "rules"),
-            state=Path(_text(env, "ALERTBOT_STATE") or "alertbot-state.db"),
+            state=Path("alertbot-state.db" if database else state),
+            database=database,
             http=_host_port(env, "ALERTBOT_HTTP", "127.0.0.1:9108"),
             log_format=_choice(env, "ALERTBOT_LOG_FORMAT", ("human", "json"), "human"),
             log_level=_choice(
@@ -172,6 +179,16 @@ def _host_port(env: Mapping[str, str], name: str, default: str) -> HostPort:
     if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise SettingsError(name, f"expected HOST:PORT such as 127.0.0.1:9108, got {raw!r}")
     return HostPort(host.strip("[]"), int(port))
+
+
+def _database(state: str) -> SecretStr | None:
+    """A ``postgresql://`` ``ALERTBOT_STATE``, checked; shown redacted if it is wrong."""
+    if not database_url.is_postgres_url(state):
+        return None
+    problem = database_url.check(state)
+    if problem is not None:
+        raise SettingsError("ALERTBOT_STATE", f"{problem}: {database_url.redacted(state)}")
+    return SecretStr(state)
 
 
 def _url(env: Mapping[str, str], name: str, default: str, schemes: tuple[str, ...]) -> str:

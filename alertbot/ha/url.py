@@ -6,7 +6,7 @@ shown through ``redacted`` (``postgresql://alertbot:***@db:5432/alertbot``).
 
 from __future__ import annotations
 
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 SCHEMES = ("postgresql", "postgres")
 
@@ -42,3 +42,15 @@ def check(url: str) -> str | None:
     if not parts.path.strip("/"):
         return "name the database, e.g. postgresql://user:password@host:5432/alertbot"
     return None
+
+
+def secrets(url: str) -> list[str]:
+    """The password in ``url`` (as written and decoded), for the log redactor."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url]
+    raw = parts.netloc.rpartition("@")[0].partition(":")[2] if parts.password else ""
+    found = [raw, unquote(raw)] if raw else []
+    found += [value for key, value in parse_qsl(parts.query) if key == "password" and value]
+    return found

@@ -21,6 +21,7 @@ from typing import IO, Any
 import orjson
 
 from alertbot.events import KST
+from alertbot.ha import url as database_url
 from alertbot.settings import Settings
 
 REDACTED = "«redacted»"
@@ -191,4 +192,6 @@ def settings_secrets(settings: Settings) -> list[str]:
         for secret in (credentials.appkey, credentials.secret, credentials.token):
             if secret is not None:
                 values.append(secret.get_secret_value())
+    if settings.database is not None:
+        values.extend(database_url.secrets(settings.database.get_secret_value()))
     return values
