@@ -32,6 +32,7 @@ from alertbot.engine.yamlsource import Problem, RulesError
 from alertbot.events import Event, now_kst
 from alertbot.feeds.base import Backoff, Feed
 from alertbot.feeds.build import build_feeds
+from alertbot.ha.term import Term
 from alertbot.ops.commands import TelegramChannel, command_bots
 from alertbot.ops.config import OpsConfig
 from alertbot.ops.http import OpsServer
@@ -75,6 +76,7 @@ class App:
         backoff: Backoff | None = None,
         watch: bool = True,
         clock: Callable[[], datetime] = now_kst,
+        term: Term | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -108,6 +110,8 @@ class App:
         self._stopping = asyncio.Event()
         self._reload_lock = asyncio.Lock()
         self._reload_failure: str | None = None
+        self.term = term
+        """In an HA group (``alertbot.ha.node``): this term of leadership; None when alone."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -126,6 +130,9 @@ class App:
         cooldowns = Cooldowns(self.state, delivery_commits=True)
         self.engine = Engine(ruleset, cooldowns, clock=self.clock)
         notifiers = build_notifiers(ruleset, self.console_only)
+        if self.term is not None:
+            for notifier in notifiers.values():
+                self.term.fence_sends(notifier)
         self.delivery = Delivery(
             notifiers,
             self.state,
@@ -156,14 +163,8 @@ class App:
         """Health and metrics over HTTP, the feed monitor, and the chat command pollers."""
         self.metrics.watch_feeds(self.feed_views)
         self.metrics.watch_outbox(self.outbox_depth)
-        http = OpsServer(
-            self.settings.http, metrics=self.metrics, alive=lambda: [], ready=self.readiness
-        )
-        try:
-            await http.start()
-            self.http = http
-        except OSError as exc:  # the bot matters more than its metrics
-            log.error("cannot serve health and metrics on %s: %s", self.settings.http, exc)
+        if self.term is None:  # in an HA group, the node serves HTTP across terms
+            await self._serve_http()
         monitor = FeedMonitor(
             lambda: [(feed.name, feed.status) for feed in self.feeds],
             self.admin_notice,
@@ -193,6 +194,16 @@ class App:
         ):
             self._start_task(bot.run())
 
+    async def _serve_http(self) -> None:
+        http = OpsServer(
+            self.settings.http, metrics=self.metrics, alive=lambda: [], ready=self.readiness
+        )
+        try:
+            await http.start()
+            self.http = http
+        except OSError as exc:  # the bot matters more than its metrics
+            log.error("cannot serve health and metrics on %s: %s", self.settings.http, exc)
+
     def _start_task(self, coroutine) -> None:  # type: ignore[no-untyped-def]
         self._ops_tasks.append(asyncio.create_task(coroutine))
 
@@ -205,10 +216,11 @@ class App:
             clock=self.clock,
         )
 
-    async def stop(self) -> None:
+    async def stop(self, drain: bool = True) -> None:
         """Stop taking events, close feeds politely, give delivery a moment, close everything.
 
         What delivery has not sent by ``drain_timeout`` stays in the outbox for the next start.
+        ``drain=False``: a leader that lost its lease sends nothing more; the next leader will.
         """
         self.accepting = False
         self._stopping.set()
@@ -221,7 +233,8 @@ class App:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.delivery is not None:
             try:
-                await asyncio.wait_for(self.delivery.drain(), timeout=self.ops.drain_timeout)
+                timeout = self.ops.drain_timeout if drain else 0
+                await asyncio.wait_for(self.delivery.drain(), timeout=timeout)
             except TimeoutError:
                 log.warning(
                     "delivery: %d messages left for the next start", self.delivery.pending()
@@ -357,6 +370,10 @@ class App:
 
     def feed_views(self) -> list[FeedView]:
         return [FeedView(f.name, f.status, f.status.last_event_monotonic) for f in self.feeds]
+
+    def leadership(self) -> str | None:
+        """``/status``: who leads the HA group and under which epoch (None: no group)."""
+        return self.term.describe() if self.term is not None else None
 
     def outbox_depth(self) -> int:
         return self.delivery.pending() if self.delivery is not None else 0

@@ -49,6 +49,8 @@ class Control(Protocol):
 
     def outbox_depth(self) -> int: ...
 
+    def leadership(self) -> str | None: ...
+
     def send_test(self, channels: tuple[str, ...]) -> None: ...
 
 
@@ -180,6 +182,9 @@ class CommandBot:
         lines.append(f"outbox: {self.control.outbox_depth()} waiting")
         ruleset = self.control.ruleset
         lines.append(f"rules: {len(ruleset.rules) if ruleset else 0}")
+        leadership = self.control.leadership()
+        if leadership is not None:
+            lines.append(leadership)
         lines.extend(_mute_lines(self.control.mutes))
         return "\n".join(lines)
 

@@ -12,16 +12,20 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from typing import Protocol
 
 import orjson
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from alertbot.ops.metrics import Metrics
 from alertbot.settings import HostPort
 
 ProblemsSource = Callable[[], list[str]]
 """Returns what is wrong right now; an empty list means healthy (or ready)."""
+
+
+class Renders(Protocol):
+    def render(self) -> bytes: ...
 
 
 class OpsServer:
@@ -31,14 +35,17 @@ class OpsServer:
         self,
         address: HostPort,
         *,
-        metrics: Metrics,
+        metrics: Renders,
         alive: ProblemsSource,
         ready: ProblemsSource,
+        about: Callable[[], dict[str, object]] | None = None,
     ) -> None:
         self.address = address
         self.metrics = metrics
         self.alive = alive
         self.ready = ready
+        self.about = about
+        """Extra fields for ``/readyz`` (in an HA group: role, leader, epoch)."""
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
 
@@ -64,8 +71,8 @@ class OpsServer:
         return self._site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     @staticmethod
-    def _answer(problems: list[str]) -> web.Response:
-        body = orjson.dumps({"ok": not problems, "problems": problems})
+    def _answer(problems: list[str], about: dict[str, object] | None = None) -> web.Response:
+        body = orjson.dumps({"ok": not problems, "problems": problems, **(about or {})})
         return web.Response(
             body=body + b"\n", status=503 if problems else 200, content_type="application/json"
         )
@@ -74,7 +81,7 @@ class OpsServer:
         return self._answer(self.alive())
 
     async def _readyz(self, _request: web.Request) -> web.Response:
-        return self._answer(self.ready())
+        return self._answer(self.ready(), self.about() if self.about is not None else None)
 
     async def _metrics(self, _request: web.Request) -> web.Response:
         return web.Response(

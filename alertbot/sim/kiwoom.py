@@ -30,6 +30,7 @@ SIM_SECRETKEY = "sim-secretkey"
 SIM_CONDITIONS = (("0", "급등주"), ("1", "거래량 급증"), ("2", "52주 신고가"))
 MAX_CONDITIONS = 10
 MAX_ITEMS_PER_REG = 100
+KICKED = "동일한 App key로 접속이 이루어져 접속을 종료합니다"
 
 
 @dataclass(eq=False)
@@ -98,6 +99,8 @@ class KiwoomSimulator(WebSocketSimulator[SimSession]):
         """Answer the next N token requests with HTTP 503, as an overloaded gateway would."""
         self.token_requests: list[dict[str, Any]] = []
         self.issued: list[str] = []
+        self.one_session_per_key = False
+        """As the real server: a LOGIN ends the other sessions of its token with R10001."""
 
     path = "/api/dostk/websocket"
 
@@ -186,9 +189,7 @@ class KiwoomSimulator(WebSocketSimulator[SimSession]):
 
     async def kick(self) -> None:
         """R10001: the same app key logged in elsewhere, so these sessions end."""
-        await self.system(
-            "R10001", "동일한 App key로 접속이 이루어져 접속을 종료합니다", close=True
-        )
+        await self.system("R10001", KICKED, close=True)
 
     def revoke(self, token: str) -> None:
         """The server forgets a token: the next LOGIN with it is refused with 8005."""
@@ -286,6 +287,10 @@ class KiwoomSimulator(WebSocketSimulator[SimSession]):
             )
             await session.connection.close()
             return
+        if self.one_session_per_key:
+            for older in [s for s in self.live if s.token == str(token)]:
+                await self.send(older, {"trnm": "SYSTEM", "code": "R10001", "message": KICKED})
+                await older.connection.close()
         session.logged_in = True
         session.token = str(token)
         await self.send(session, {**_ok("LOGIN"), "sor_yn": "Y"})
