@@ -40,9 +40,12 @@ def _signed(value: float, text: str) -> str:
 
 
 def trade_frames(
-    count: int, codes: list[str], *, seed: int = 9, cum_start: int = 1
+    count: int, codes: list[str], *, seed: int = 9, cum_start: int = 1, fids: int = 0
 ) -> Iterator[bytes]:
     """``count`` REAL frames, one ``0B`` entry each, round-robin over ``codes``.
+
+    ``fids`` keeps only the example's first N fields (16 keeps every one the bot reads): the
+    shape of a broker configured to send less, and a faster sender for the whole-bot benchmark.
 
     Prices random-walk per stock within ±29% of its reference price (KRX's daily limit is
     ±30%); ``13`` (cumulative volume) grows with every frame so no two frames are one trade.
@@ -50,6 +53,8 @@ def trade_frames(
     rng = random.Random(seed)
     template = orjson.loads(GOLDEN_0B.read_bytes())
     entry = template["data"][0]
+    if fids:
+        entry["values"] = dict(list(entry["values"].items())[:fids])
     values = entry["values"]
     reference = {code: rng.randrange(5_000, 150_000) for code in codes}
     last = dict(reference)

@@ -141,12 +141,15 @@ class WorldProcess:
         self.telegram_url = urls["telegram"]
 
     @classmethod
-    async def start(cls, codes: int, pool: int = 0) -> WorldProcess:
+    async def start(
+        cls, codes: int, pool: int = 0, script: str = __file__, *extra: str
+    ) -> WorldProcess:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
-            __file__,
+            script,
             str(codes),
             str(pool),
+            *extra,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=2**26,
