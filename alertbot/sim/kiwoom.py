@@ -402,9 +402,14 @@ def trade_entry(
     cum_volume: int = 0,
     hhmmss: str = "090000",
     item: str | None = None,
+    at_limit: bool = False,
 ) -> dict[str, Any]:
-    """A ``0B`` 주식체결 entry (reference/kiwoom/realtime-0B-trade.md): ``volume`` < 0 = sell."""
+    """A ``0B`` 주식체결 entry (reference/kiwoom/realtime-0B-trade.md): ``volume`` < 0 = sell;
+    ``at_limit`` makes ``25`` 전일대비기호 say 1 상한 (or 4 하한 when ``change`` < 0)."""
     up = change >= 0
+    sign = "2" if change > 0 else "5" if change < 0 else "3"
+    if at_limit:
+        sign = "1" if up else "4"
     values = {
         "20": hhmmss,
         "10": _signed(price, up) if change else str(price),
@@ -414,7 +419,7 @@ def trade_entry(
         "28": str(price),
         "15": f"{'+' if volume >= 0 else '-'}{abs(volume)}",
         "13": str(cum_volume),
-        "25": "2" if change > 0 else "5" if change < 0 else "3",
+        "25": sign,
         "290": "2",
         "9081": "1",
     }

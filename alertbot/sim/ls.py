@@ -28,7 +28,7 @@ OK = ("00000", "정상 처리되었습니다.")
 TOKEN_INVALID = ("IGW00121", "유효하지 않은 토큰입니다.")
 BAD_REQUEST = ("IGW40001", "요청 형식이 올바르지 않습니다.")
 UNKNOWN_TR = ("IGW40002", "존재하지 않는 TR입니다.")
-MARKET_TRS = frozenset({"JIF", "NWS", "VI_", "S3_", "K3_", "AFR"})
+MARKET_TRS = frozenset({"JIF", "NWS", "VI_", "S3_", "K3_", "AFR", "SHI", "SHO"})
 ACCOUNT_TRS = frozenset({"SC0", "SC1", "SC2", "SC3", "SC4"})
 ALL_STOCKS = "000000"
 
@@ -273,6 +273,77 @@ def trade(
             "status": "00",
         },
     )
+
+
+def limit_reached(
+    symbol: str,
+    name: str,
+    price: int,
+    *,
+    rate: str = "29.93",
+    lower: bool = False,
+    hhmmss: str = "103324",
+    key: str = "1",
+) -> Frame:
+    """상/하한가진입 (SHI), shaped like the vendor's example (docs/protocol/ls-price-limits.md)."""
+    return Frame(
+        "SHI",
+        key,
+        {
+            **_limit_body(symbol, name, price, rate, lower),
+            "updnlmtstime": hhmmss,
+            "updnlmtdaycnt": "1",
+            "totofferrem": "446856",
+            "totbidrem": "83255",
+        },
+    )
+
+
+def limit_released(
+    symbol: str,
+    name: str,
+    price: int,
+    limit_price: int,
+    *,
+    rate: str = "29.77",
+    lower: bool = False,
+    key: str = "1",
+) -> Frame:
+    """상/하한가이탈 (SHO), shaped like the vendor's example: no time of its own."""
+    gap = abs(limit_price - price)
+    return Frame(
+        "SHO",
+        key,
+        {
+            **_limit_body(symbol, name, price, rate, lower, sign="5" if lower else "2"),
+            "updnlmtprice": str(limit_price),
+            "updnlmtchange": str(gap),
+            "updnlmtdrate": f"{gap * 100 / limit_price:.2f}",
+        },
+    )
+
+
+def _limit_body(
+    symbol: str, name: str, price: int, rate: str, lower: bool, sign: str = ""
+) -> dict[str, str]:
+    return {
+        "sijanggubun": "1",
+        "hname": name,
+        "price": str(price),
+        "sign": sign or ("4" if lower else "1"),
+        "change": "0",
+        "drate": rate.lstrip("+-"),
+        "volume": "10603317",
+        "volincrate": "0.00",
+        "jnilvolume": "10603307",
+        "shcode": symbol,
+        "gwangubun": "0",
+        "undergubun": "0",
+        "tgubun": "0",
+        "wgubun": "0",
+        "dishonest": "0",
+        "jkrate": "1",
+    }
 
 
 def fill(

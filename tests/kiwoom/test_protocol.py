@@ -63,6 +63,7 @@ def test_trade_example() -> None:
                 side="buy",
                 cum_volume=30379732,
                 venue="KRX",
+                sign="5",
             )
         ]
     )

@@ -104,6 +104,7 @@ def test_trade_examples(
         side="buy",
         cum_volume=cum_volume,
         venue="KRX",
+        sign="2",
     )
 
 

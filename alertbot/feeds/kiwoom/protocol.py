@@ -344,7 +344,8 @@ TRADE_SIDES = {"+": "buy", "-": "sell"}
 
 
 def parse_trade(item: str, values: dict[str, Any], received: datetime) -> Tick | None:
-    """``0B`` 주식체결. ``10`` is a colour-signed price; ``15``'s sign says which side hit."""
+    """``0B`` 주식체결. ``10`` is a colour-signed price; ``15``'s sign says which side hit;
+    ``25`` 전일대비기호 says whether the trade is at the upper (1) or lower (4) limit."""
     symbol, venue = _symbol_venue(item, values)
     price = to_price(values.get("10"))
     if not symbol or price == 0:
@@ -361,6 +362,7 @@ def parse_trade(item: str, values: dict[str, Any], received: datetime) -> Tick |
         side=TRADE_SIDES.get(volume_text[:1], ""),  # type: ignore[arg-type]
         cum_volume=abs(to_int(values.get("13"))),
         venue=venue,
+        sign=to_text(values.get("25")),  # 전일대비기호: 1 상한, 4 하한 (limit rules)
     )
 
 

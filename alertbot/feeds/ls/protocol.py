@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from alertbot.events import Event, Fill, MarketStatus, News, Tick, Vi
+from alertbot.events import Event, Fill, MarketStatus, News, PriceLimit, Tick, Vi
 from alertbot.feeds.ls.jstatus import describe
 from alertbot.feeds.values import (
     ascii_digit_runs,
@@ -38,6 +38,12 @@ SOURCE = "ls"
 
 JIF, NWS, VI, KOSPI_TRADE, KOSDAQ_TRADE = "JIF", "NWS", "VI_", "S3_", "K3_"
 NXT_TRADE, NXT_VI = "NS3", "NVI"
+LIMIT_REACHED, LIMIT_RELEASED = "SHI", "SHO"
+"""상/하한가진입 and 상/하한가이탈: every stock reaching or leaving its daily limit, market-wide
+(docs/protocol/ls-price-limits.md)."""
+LIMIT_KEY = "1"
+"""The key of every SHI/SHO example on LS's page (상/하한구분 in xingAPI's layout); all of them
+are upper-limit stocks. The key for the lower limit is not documented and is not guessed."""
 """NXT's trades and VIs [guess: the names public LS clients use; the stored portal page lists
 only the KRX feeds]; same bodies as ``S3_`` and ``VI_``, with ``exchname`` "NXT"."""
 ORDER_ACCEPTED, FILL, ORDER_AMENDED, ORDER_CANCELLED, ORDER_REJECTED = (
@@ -89,6 +95,8 @@ def wanted(subscriptions: Subscriptions) -> set[Topic]:
         topics.add((KOSPI_TRADE, code))
         topics.add((KOSDAQ_TRADE, code))
     topics.update((NXT_TRADE, code) for code in subscriptions.nxt_ticks)
+    if subscriptions.limits:
+        topics.update({(LIMIT_REACHED, LIMIT_KEY), (LIMIT_RELEASED, LIMIT_KEY)})
     return topics
 
 
@@ -347,6 +355,44 @@ def parse_trade(key: str, body: dict[str, Any], received: datetime) -> Tick | No
         side={"+": "buy", "-": "sell"}.get(to_text(body.get("cgubun")), ""),  # type: ignore[arg-type]
         cum_volume=abs(to_int(body.get("volume"))),
         venue=venue(body.get("exchname")),
+        sign=to_text(body.get("sign")),
+    )
+
+
+SIGN_DIRECTIONS = {"1": "up", "2": "up", "4": "down", "5": "down"}
+
+
+def parse_limit_reached(_key: str, body: dict[str, Any], received: datetime) -> PriceLimit | None:
+    """SHI: the limit from ``sign`` (1 상한, 4 하한); ``updnlmtstime`` (최종진입시간) its time."""
+    return _limit(body, received, reached=True)
+
+
+def parse_limit_released(_key: str, body: dict[str, Any], received: datetime) -> PriceLimit | None:
+    """SHO: which limit it left from the price's side of ``updnlmtprice`` (else ``sign``).
+    SHO carries no time: the event is stamped with its arrival."""
+    return _limit(body, received, reached=False)
+
+
+def _limit(body: dict[str, Any], received: datetime, *, reached: bool) -> PriceLimit | None:
+    symbol = strip_code(body.get("shcode"))
+    price = to_price(body.get("price"))
+    limit_price = to_price(body.get("updnlmtprice")) or (price if reached else 0)
+    sign = to_text(body.get("sign"))
+    direction = SIGN_DIRECTIONS.get(sign, "")
+    if not reached and price and limit_price and price != limit_price:
+        direction = "up" if price < limit_price else "down"
+    if not symbol or not price or not direction or (reached and sign not in ("1", "4")):
+        return None
+    return PriceLimit(
+        source=SOURCE,
+        time=kst_time(body.get("updnlmtstime"), received),
+        symbol=symbol,
+        name=to_text(body.get("hname")),
+        direction=direction,  # type: ignore[arg-type]
+        state="reached" if reached else "released",
+        price=price,
+        rate=(-1 if sign in SIGNS_DOWN else 1) * abs(to_float(body.get("drate"))),
+        limit_price=limit_price,
     )
 
 
@@ -421,6 +467,8 @@ PARSERS: dict[str, Callable[[str, dict[str, Any], datetime], Event | None]] = {
     KOSDAQ_TRADE: parse_trade,
     NXT_TRADE: parse_trade,
     NXT_VI: parse_vi,
+    LIMIT_REACHED: parse_limit_reached,
+    LIMIT_RELEASED: parse_limit_released,
     **{tr_cd: order_parser(tr_cd) for tr_cd in ACCOUNT_TRS},
 }
 """``header.tr_cd`` → parser of the frame's ``body``."""
