@@ -128,7 +128,7 @@ class App:
         self.state = StateDB(self.settings.state)
         self.mutes = MuteStore(self.state)
         cooldowns = Cooldowns(self.state, delivery_commits=True)
-        self.engine = Engine(ruleset, cooldowns, clock=self.clock)
+        self.engine = Engine(ruleset, cooldowns, clock=self.clock, on_notice=self.admin_notice)
         notifiers = build_notifiers(ruleset, self.console_only)
         if self.term is not None:
             for notifier in notifiers.values():

@@ -93,6 +93,11 @@ class Tick(Event):
     (하한), 5 down; empty when the feed did not say. ``limit`` rules read 1 and 4."""
 
     @property
+    def previous_close(self) -> int:
+        """Yesterday's close, as the feed gives it with every trade (``price − change``)."""
+        return self.price - self.change
+
+    @property
     def key(self) -> str:
         stamp = self.time.isoformat()
         return f"tick:{self.symbol}:{self.venue}:{stamp}:{self.price}:{self.cum_volume}"

@@ -72,6 +72,11 @@ class Cooldowns:
             return True
         return steady - last[1] < cooldown.total_seconds()
 
+    def last_fired(self, rule: str, fingerprint: str, subject: str) -> float | None:
+        """When this definition of ``rule`` last fired for ``subject`` (epoch seconds)."""
+        last = self._fired.get((rule, subject))
+        return last[1] if last is not None and last[0] == fingerprint else None
+
     def fired(self, rule: str, fingerprint: str, subject: str, now: datetime) -> CooldownMark:
         """Start the quiet time; the mark goes with the alert for delivery to commit."""
         wall = now.timestamp()

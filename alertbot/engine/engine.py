@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from alertbot.alerts import Alert
 from alertbot.engine.cooldowns import Cooldowns
-from alertbot.engine.index import Compiled, RuleIndex, TickSignals, unique_in_order
+from alertbot.engine.index import Compiled, PriceEntry, RuleIndex, TickSignals, unique_in_order
 from alertbot.engine.keywords import normalize
 from alertbot.engine.limits import LimitStates
 from alertbot.engine.messages import (
@@ -37,8 +37,10 @@ from alertbot.engine.schema import (
     NewsRule,
     ViRule,
 )
+from alertbot.engine.subjects import cooldown_subject
 from alertbot.engine.volume import VolumeTrackers
 from alertbot.events import (
+    KST,
     ConditionHit,
     Event,
     Fill,
@@ -54,6 +56,15 @@ from alertbot.subscriptions import Subscriptions
 Outcome = Literal["fired", "cooldown", "inactive"]
 
 
+@dataclass(frozen=True, slots=True)
+class Late:
+    """A crossing held back by ``active`` hours, waiting for them on its KST day."""
+
+    compiled: Compiled
+    crossing: Crossing
+    day: int
+
+
 class Engine:
     """Holds the current rules and turns events into alerts."""
 
@@ -62,8 +73,13 @@ class Engine:
         ruleset: RuleSet,
         cooldowns: Cooldowns | None = None,
         clock: Callable[[], datetime] = now_kst,
+        on_notice: Callable[[str], object] | None = None,
     ) -> None:
         self.cooldowns = cooldowns or Cooldowns()
+        self.on_notice = on_notice
+        """Tells the admin what the trader must fix (a message that failed live)."""
+        self._told: set[tuple[str, str]] = set()
+        """(rule, fingerprint) whose broken message the admin has heard of: once each."""
         self.clock = clock
         """Read when ``evaluate`` is given no ``now`` and a rule may fire, never per event."""
         self.stats: Counter[tuple[str, Outcome]] = Counter()
@@ -75,6 +91,8 @@ class Engine:
         self.volumes = VolumeTrackers()
         """Each volume-watched stock's minutes today: the market's state, kept on reload."""
         self._index = RuleIndex(ruleset)
+        self._pending: dict[str, dict[tuple[int, str, float], Late]] = {}
+        """Stock code → crossings that happened outside their rule's ``active`` hours."""
         self.cooldowns.keep_only(self._index.fingerprints)
         self._handlers: dict[str, Callable[[Event, datetime], list[Alert]]] = {
             "vi": self._vi,
@@ -105,6 +123,7 @@ class Engine:
         self.cooldowns.keep_only(index.fingerprints)
         self.volumes.refresh()
         self._index = index
+        self._pending.clear()
 
     def evaluate(self, event: Event, now: datetime | None = None) -> list[Alert]:
         if event.name and event.symbol:
@@ -126,54 +145,110 @@ class Engine:
                 continue
             if rule.kind != "any" and rule.kind not in event.vi_kind:
                 continue
-            self._fire(alerts, compiled, event, now, event.symbol)
+            self._fire(alerts, compiled, event, now)
         return alerts
 
     def _price(self, event: Tick, now: datetime | None) -> list[Alert]:
         index = self._index
-        prices = index.prices.update(event.symbol, event.venue, event.price)
-        rates = index.rates.update(event.symbol, event.venue, event.rate)
+        crossed, opened = self._moves(event)
         signals = index.signals.get(event.symbol, index.every_stock)
-        if signals is not None:
-            return self._tick_signals(event, now, signals, prices, rates)
-        if not prices and not rates:
+        waiting = self._pending.pop(event.symbol, None) if self._pending else None
+        if not crossed and not waiting and signals is None:
             return []
         alerts: list[Alert] = []
-        self._crossings(alerts, event, now or self.clock(), [*prices, *rates])
+        if crossed or waiting:
+            now = now or self.clock()
+            self._crossings(alerts, event, now, crossed, opened, waiting or {})
+        if signals is not None:
+            self._tick_signals(alerts, event, now, signals)
         return alerts
 
+    def _moves(self, event: Tick) -> tuple[list[tuple[float, int, PriceEntry]], bool]:
+        """The levels this trade crossed, and whether it was compared with the previous
+        close (the day's first trade on its venue: the crossing may have been sent before a
+        restart)."""
+        index = self._index
+        prices = index.prices.get(event.symbol)
+        rates = index.rates.get(event.symbol)
+        if prices is None and rates is None:
+            return [], False
+        day = event.time.astimezone(KST).toordinal()
+        crossed: list[tuple[float, int, PriceEntry]] = []
+        opened = False
+        if prices is not None:
+            found, opened = prices.move(event.venue, event.price, event.previous_close, day)
+            crossed.extend(found)
+        if rates is not None:
+            opening_rate = 0.0 if event.change else event.rate
+            found, seeded = rates.move(event.venue, event.rate, opening_rate, day)
+            crossed.extend(found)
+            opened = opened or seeded
+        return crossed, opened
+
     def _crossings(
-        self, alerts: list[Alert], event: Tick, now: datetime, crossed: list[Any]
+        self,
+        alerts: list[Alert],
+        event: Tick,
+        now: datetime,
+        crossed: list[tuple[float, int, PriceEntry]],
+        opened: bool,
+        waiting: dict[tuple[int, str, float], Late],
     ) -> None:
         seen: set[int] = set()
+        day = event.time.astimezone(KST).toordinal()
         for level, _, (compiled, key) in sorted(crossed, key=lambda entry: entry[1]):
             if id(compiled) in seen:  # one alert per rule and tick, even if two levels crossed
                 continue
             seen.add(id(compiled))
-            self._fire(alerts, compiled, event, now, event.symbol, Crossing(key, level))
+            crossing = Crossing(key, level)
+            if opened and self._sent_today(compiled, event, crossing, day):
+                self.stats[(compiled.name, "cooldown")] += 1
+                continue
+            self._fire(alerts, compiled, event, now, crossing)
+        for late in waiting.values():
+            if id(late.compiled) not in seen:
+                self._release(alerts, late, event, now, day)
+
+    def _sent_today(self, compiled: Compiled, event: Tick, crossing: Crossing, day: int) -> bool:
+        """Whether this crossing was alerted earlier today (before a restart)."""
+        subject = cooldown_subject(event, crossing)
+        fired = self.cooldowns.last_fired(compiled.name, compiled.fingerprint, subject)
+        return fired is not None and datetime.fromtimestamp(fired, KST).toordinal() == day
+
+    def _hold(self, symbol: str, late: Late) -> None:
+        """Keep one waiting crossing per rule and level, however often it was crossed."""
+        key = (id(late.compiled), late.crossing.key, late.crossing.level)
+        self._pending.setdefault(symbol, {})[key] = late
+
+    def _release(
+        self, alerts: list[Alert], late: Late, event: Tick, now: datetime, day: int
+    ) -> None:
+        """A crossing held back by ``active``: alert it once the window is open, if the price
+        is still past the level; keep waiting while the window is closed (same day only)."""
+        rule = late.compiled.rule
+        if late.day != day:
+            return
+        if rule.active is not None and not rule.active.contains(event.time):
+            self._hold(event.symbol, late)
+            return
+        value = event.rate if late.crossing.key.startswith("change_pct") else event.price
+        beyond = value >= late.crossing.level if late.crossing.up else value <= late.crossing.level
+        if beyond:
+            self._fire(alerts, late.compiled, event, now, replace(late.crossing, late=True))
 
     def _tick_signals(
-        self,
-        event: Tick,
-        now: datetime | None,
-        signals: TickSignals,
-        prices: Sequence[Any],
-        rates: Sequence[Any],
-    ) -> list[Alert]:
-        """A trade of a stock with limit or volume rules: its crossings, limit, volume."""
-        alerts: list[Alert] = []
-        if prices or rates:
-            now = now or self.clock()
-            self._crossings(alerts, event, now, [*prices, *rates])
+        self, alerts: list[Alert], event: Tick, now: datetime | None, signals: TickSignals
+    ) -> None:
+        """A trade of a stock with limit or volume rules: its limit and volume."""
         change = self.limits.tick(event) if signals.limit else None
         if change is not None:
-            self._limit_rules(alerts, signals.limit, change, now or self.clock())
+            now = now or self.clock()
+            self._limit_rules(alerts, signals.limit, change, now)
         spikes = self.volumes.add(event, signals.volume) if signals.volume else None
         if spikes:
             now = now or self.clock()
             for spike in spikes:
-                self._fire(alerts, spike.judge.rule, spike.event, now, event.symbol)
-        return alerts
+                self._fire(alerts, spike.judge.rule, spike.event, now)
 
     def _limit(self, event: Event, now: datetime) -> list[Alert]:
         """A feed's own limit report (LS SHI/SHO): news only if the stock was not known there."""
@@ -191,10 +266,7 @@ class Engine:
             rule = compiled.rule
             assert isinstance(rule, LimitRule)
             if rule.direction in ("any", event.direction) and rule.state in ("any", event.state):
-                # Direction and state in the subject: a release never waits on the reach's
-                # cooldown, nor a lower limit on the upper's.
-                subject = f"{event.symbol}:{event.direction}:{event.state}"
-                self._fire(alerts, compiled, event, now, subject)
+                self._fire(alerts, compiled, event, now)
 
     def _condition(self, event: Event, now: datetime) -> list[Alert]:
         assert isinstance(event, ConditionHit)
@@ -208,7 +280,7 @@ class Engine:
             if event.action == "snapshot":
                 self._snapshot(alerts, compiled, event, now)
             elif rule.action in ("any", event.action) and _has_symbol(compiled, event.symbol):
-                self._fire(alerts, compiled, event, now, event.symbol)
+                self._fire(alerts, compiled, event, now)
         return alerts
 
     def _snapshot(
@@ -225,7 +297,7 @@ class Engine:
         if not matches:
             return
         shown = replace(event, matches=matches) if matches != event.matches else event
-        self._fire(alerts, compiled, event, now, "", shown=shown, snapshot=True)
+        self._fire(alerts, compiled, event, now, shown=shown, snapshot=True)
 
     def _fill(self, event: Event, now: datetime) -> list[Alert]:
         assert isinstance(event, Fill)
@@ -237,7 +309,7 @@ class Engine:
                 continue
             if "any" not in rule.status and event.status not in rule.status:
                 continue
-            self._fire(alerts, compiled, event, now, event.symbol)
+            self._fire(alerts, compiled, event, now)
         return alerts
 
     def _market(self, event: Event, now: datetime) -> list[Alert]:
@@ -248,8 +320,7 @@ class Engine:
             assert isinstance(rule, MarketRule)
             wanted = rule.status
             if "any" in wanted or event.category in wanted or event.status_code in wanted:
-                subject = f"{event.market or event.market_code}:{event.status_code}"
-                self._fire(alerts, compiled, event, now, subject)
+                self._fire(alerts, compiled, event, now)
         return alerts
 
     def _news(self, event: Event, now: datetime) -> list[Alert]:
@@ -268,7 +339,7 @@ class Engine:
                 continue
             if rule.exclude and any(normalize(word) in found for word in rule.exclude):
                 continue
-            self._fire(alerts, compiled, event, now, event.symbol or event.title)
+            self._fire(alerts, compiled, event, now)
         return alerts
 
     # ------------------------------------------------------------------ firing
@@ -279,42 +350,64 @@ class Engine:
         compiled: Compiled,
         event: Event,
         now: datetime,
-        subject: str,
         crossing: Crossing | None = None,
         *,
         shown: Event | None = None,
         snapshot: bool = False,
     ) -> None:
-        """Check ``active`` and cooldown; append the alert if the rule fires."""
+        """Check ``active`` and cooldown; append the alert if the rule fires.
+
+        A crossing outside ``active`` waits for the window (see ``_release``); one during a
+        cooldown is dropped: it repeats what was just sent.
+        """
         rule = compiled.rule
         if rule.active is not None and not rule.active.contains(event.time):
             self.stats[(rule.name, "inactive")] += 1
+            if crossing is not None and not crossing.late:
+                day = event.time.astimezone(KST).toordinal()
+                self._hold(event.symbol, Late(compiled, crossing, day))
             return
+        subject = cooldown_subject(event, crossing)
         if compiled.cooldown and self.cooldowns.quiet(
             rule.name, compiled.fingerprint, subject, compiled.cooldown, now
         ):
             self.stats[(rule.name, "cooldown")] += 1
             return
         mark = None
-        if compiled.cooldown:
+        if compiled.cooldown or crossing is not None:  # a crossing is remembered for the day
             mark = self.cooldowns.fired(rule.name, compiled.fingerprint, subject, now)
         self.stats[(rule.name, "fired")] += 1
         fields = alert_fields(shown or event, rule.name, crossing, self.names)
         key = SNAPSHOT if snapshot else event.kind
         template = DEFAULT_MESSAGES[SNAPSHOT] if snapshot else compiled.template
+        text = render(template, fields)
+        if text is None:  # passed ``check`` yet failed on live values: never send it raw
+            text = render(DEFAULT_MESSAGES[key], fields) or ""
+            self._message_failed(compiled, fields)
         alerts.append(
             Alert(
                 rule=rule.name,
                 event_key=event.key,
                 channels=compiled.channels,
-                text=render(template, fields),
+                text=text,
                 kind=event.kind,
                 symbol=event.symbol,
-                summary=render(SUMMARIES[key], fields),
+                summary=render(SUMMARIES[key], fields) or "",
                 event_time=event.time,
                 created_at=now,
                 cooldown=mark,
             )
+        )
+
+    def _message_failed(self, compiled: Compiled, fields: dict[str, object]) -> None:
+        told = (compiled.name, compiled.fingerprint)
+        if told in self._told or self.on_notice is None:
+            return
+        self._told.add(told)
+        self.on_notice(
+            f"⚠️ rule {compiled.name!r}: its message could not be filled in for"
+            f" {fields.get('display') or fields.get('kind')} at {fields.get('hhmmss')};"
+            " the default message was sent instead. Fix the rule's message."
         )
 
 

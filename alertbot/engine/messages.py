@@ -9,8 +9,9 @@ line number, never a crash or a broken message at 09:00.
 
 from __future__ import annotations
 
+import dataclasses
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -24,6 +25,7 @@ from alertbot.events import (
     Fill,
     MarketStatus,
     News,
+    Tick,
     Vi,
     display_name,
 )
@@ -33,7 +35,10 @@ SNAPSHOT = "condition_snapshot"
 
 DEFAULT_MESSAGES: dict[str, str] = {
     "vi": ("⚡ VI {state_ko} {display}\n{vi_line}\n{hhmmss} · {venue}"),
-    "price": ("{arrow} {display} {price:,}원 ({rate:+.2f}%)\n{level_text} {cross_ko} · {hhmmss}"),
+    "price": (
+        "{arrow} {display} {price:,}원 ({rate:+.2f}%)\n"
+        "{level_text} {cross_ko}{late_note}{venue_note} · {hhmmss}"
+    ),
     "condition": "🔎 조건검색 {condition_label} {action_ko}: {display}\n{hhmmss}",
     SNAPSHOT: "🔎 조건검색 {condition_label} 현재 편입 {match_count}종목: {matches_text}",
     "fill": (
@@ -93,6 +98,8 @@ class Crossing:
     key: str
     """``above``, ``below``, ``change_pct_above`` or ``change_pct_below``."""
     level: float
+    late: bool = False
+    """Crossed outside the rule's ``active`` hours and still past the level when they began."""
 
     @property
     def up(self) -> bool:
@@ -110,6 +117,7 @@ class Crossing:
             "level_text": text,
             "level_short": short,
             "cross_ko": "상향 돌파" if self.up else "하향 이탈",
+            "late_note": " (알림 시간 전에 돌파, 지금도 유지)" if self.late else "",
             "arrow": "📈" if self.up else "📉",
         }
 
@@ -133,6 +141,8 @@ def alert_fields(
         values["display"] = display_name(event.symbol, values["name"])
     if crossing is not None:
         values.update(crossing.fields())
+    if isinstance(event, Tick):
+        values["venue_note"] = "" if event.venue == "KRX" else f" · {event.venue}"
     if isinstance(event, Vi):
         trigger = f"발동가 {event.vi_price:,}원 ({event.rate:+.2f}%)"
         parts = (f"{values['kind_ko']} VI", values["direction_ko"], trigger)
@@ -155,24 +165,40 @@ def alert_fields(
     return values
 
 
-def render(template: str, fields: dict[str, Any]) -> str:
-    """Format a template; on a bad value fall back to the raw template rather than crash."""
+def render(template: str, fields: dict[str, Any]) -> str | None:
+    """Format a template; None when these fields cannot fill it (the caller falls back)."""
     try:
         return template.format(**fields)
     except (KeyError, ValueError, IndexError, TypeError, AttributeError):
-        return template
+        return None
+
+
+SAMPLE_CODE = "005930"
 
 
 @cache
-def sample_fields(kind: str) -> dict[str, Any]:
-    """The fields of a default-valued event of ``kind``: the names and types a template meets."""
-    sample = EVENT_TYPES[kind](source="sim", time=datetime(2025, 1, 2, 9, 0, tzinfo=KST))
-    crossing = Crossing("above", 80000) if kind == "price" else None
-    return alert_fields(sample, "rule", crossing)
+def sample_event(kind: str) -> Event:
+    """An event of ``kind`` with its fields' own types and every list holding one code, so a
+    template is tried on values like the live ones (``{symbols[0]}`` included)."""
+    cls = EVENT_TYPES[kind]
+    lists = {f.name: (SAMPLE_CODE,) for f in dataclasses.fields(cls) if f.default_factory is tuple}
+    time = datetime(2025, 1, 2, 9, 0, tzinfo=KST)
+    return cls(source="sim", time=time, symbol=SAMPLE_CODE, name="삼성전자", **lists)
 
 
-def check_template(kind: str, template: str) -> str | None:
-    """Why ``template`` cannot render for ``kind`` events, or None when it can."""
+def sample_fields(kind: str, crossing: Crossing | None = None) -> dict[str, Any]:
+    """The fields a template of ``kind`` meets (a price rule's: with one of its levels)."""
+    if kind == "price" and crossing is None:
+        crossing = Crossing("above", 80000)
+    return alert_fields(sample_event(kind), "rule", crossing)
+
+
+def check_template(kind: str, template: str, crossings: Sequence[Crossing] = ()) -> str | None:
+    """Why ``template`` cannot render for ``kind`` events, or None when it can.
+
+    ``crossings``: a price rule's own levels, each tried, since ``{level:d}`` suits
+    ``above: 80000`` but not ``change_pct_above: 5.5``.
+    """
     fields = sample_fields(kind)
     try:
         parsed = list(string.Formatter().parse(template))
@@ -187,8 +213,10 @@ def check_template(kind: str, template: str) -> str | None:
         if root not in fields:
             known = ", ".join(sorted(fields))
             return f"unknown field {{{root}}} for {kind} events (fields: {known})"
-    try:
-        template.format(**fields)
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
-        return f"bad template: {exc}"
+    for crossing in crossings or (None,):
+        try:
+            template.format(**sample_fields(kind, crossing))
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+            level = f" with {crossing.key}: {crossing.level:g}" if crossing else ""
+            return f"bad template{level}: {exc}"
     return None

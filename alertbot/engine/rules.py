@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
-from alertbot.engine.schema import RULE, ChannelSpec, Defaults, Rule, RuleBase
+from alertbot.engine.schema import RULE, ChannelSpec, Defaults, KeyProblem, Rule, RuleBase
 from alertbot.engine.schema import parse_duration as parse_duration  # ops reads /mute 2h with it
 from alertbot.engine.yamlsource import (
     RULE_SUFFIXES,
@@ -328,6 +328,9 @@ def _validate(
     except ValidationError as exc:
         for error in exc.errors():
             location = [str(part) for part in error["loc"]]
+            cause = error.get("ctx", {}).get("error")
+            if isinstance(cause, KeyProblem):
+                location.append(cause.key)
             # Discriminated unions put the event name first in the location: drop it.
             if location and isinstance(raw, Mapping) and location[0] == str(raw.get("event")):
                 location = location[1:]

@@ -31,7 +31,7 @@ from pydantic import (
 
 from alertbot.engine.active import ActiveHours, parse_active
 from alertbot.engine.keywords import normalize
-from alertbot.engine.messages import check_template
+from alertbot.engine.messages import Crossing, check_template
 
 KINDS = ("vi", "price", "condition", "fill", "market", "news", "limit", "volume")
 
@@ -117,6 +117,14 @@ Words = Annotated[list[Annotated[str, Field(min_length=1)]], BeforeValidator(_on
 Active = Annotated[
     ActiveHours, PlainValidator(parse_active), PlainSerializer(lambda hours: hours.text)
 ]
+
+
+class KeyProblem(ValueError):
+    """A whole-rule check that concerns one key: reported at that key's line."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class _Strict(BaseModel):
@@ -210,6 +218,10 @@ class PriceRule(SymbolRule):
             raise ValueError('a price rule needs symbol: "005930" or symbols: [...]')
         if not self.levels:
             raise ValueError(f"a price rule needs one of {', '.join(PRICE_LEVELS)}")
+        if self.message is not None:
+            crossings = [Crossing(key, level) for key, level in self.levels]
+            if problem := check_template(self.KIND, self.message, crossings):
+                raise KeyProblem("message", problem)
         return self
 
     @property

@@ -62,5 +62,8 @@ def test_unknown_field_lists_the_fields_there_are() -> None:
 
 
 def test_render_never_raises() -> None:
-    assert render("{nope}", sample_fields("vi")) == "{nope}"
+    """A template the values cannot fill gives None (the engine sends the default), never
+    the raw template and never an exception."""
+    assert render("{nope}", sample_fields("vi")) is None
+    assert render("{symbols[3]}", sample_fields("news")) is None
     assert render("{vi_price:,}", sample_fields("vi")) == "0"
