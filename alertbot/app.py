@@ -162,7 +162,7 @@ class App:
     async def _start_ops(self, notifiers: Mapping[str, Notifier]) -> None:
         """Health and metrics over HTTP, the feed monitor, and the chat command pollers."""
         self.metrics.watch_feeds(self.feed_views)
-        self.metrics.watch_outbox(self.outbox_depth)
+        self.metrics.watch_outbox(self.outbox_depth, self.dead_letters)
         if self.term is None:  # in an HA group, the node serves HTTP across terms
             await self._serve_http()
         monitor = FeedMonitor(
@@ -377,6 +377,9 @@ class App:
 
     def outbox_depth(self) -> int:
         return self.delivery.pending() if self.delivery is not None else 0
+
+    def dead_letters(self) -> int:
+        return self.delivery.dead_letters() if self.delivery is not None else 0
 
     def readiness(self) -> list[str]:
         """``/readyz``: what keeps the bot from doing its job right now (empty: ready)."""

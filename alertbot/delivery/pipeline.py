@@ -104,6 +104,8 @@ class Delivery:
         }
         self._incoming: list[Alert | Entry] = []
         self._flush_scheduled = False
+        self._retry: asyncio.TimerHandle | None = None
+        """The next try to store what the database refused (None: nothing waits)."""
         self._last_expiry = 0.0
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -170,7 +172,8 @@ class Delivery:
             # Disk full, file locked: keep the alerts in memory and try again shortly.
             log.error("outbox write failed (%s); retrying in %gs", exc, RETRY_WRITE)
             self._incoming[:0] = incoming
-            asyncio.get_running_loop().call_later(RETRY_WRITE, self.flush)
+            if self._retry is None:
+                self._retry = asyncio.get_running_loop().call_later(RETRY_WRITE, self._flush_again)
             return
         woken: set[str] = set()
         repeats = 0
@@ -188,6 +191,10 @@ class Delivery:
             self.workers[channel].notify()
         if now - self._last_expiry > EXPIRE_EVERY:
             self._expire()
+
+    def _flush_again(self) -> None:
+        self._retry = None
+        self.flush()
 
     def _submission(self, item: Alert | Entry) -> Submission:
         if isinstance(item, Entry):
@@ -275,6 +282,9 @@ class Delivery:
     async def close(self) -> None:
         """Commit what was submitted, stop the workers, release the clients."""
         self.flush()
+        if self._retry is not None:
+            self._retry.cancel()
+            log.error("%d alert(s) could not be stored before stopping", len(self._incoming))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

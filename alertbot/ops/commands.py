@@ -51,6 +51,8 @@ class Control(Protocol):
 
     def leadership(self) -> str | None: ...
 
+    def dead_letters(self) -> int: ...
+
     def send_test(self, channels: tuple[str, ...]) -> None: ...
 
 
@@ -180,6 +182,9 @@ class CommandBot:
         if not lines:
             lines.append("no feeds configured")
         lines.append(f"outbox: {self.control.outbox_depth()} waiting")
+        dead = self.control.dead_letters()
+        if dead:
+            lines.append(f"dead letters: {dead} set aside (refused by the chat service)")
         ruleset = self.control.ruleset
         lines.append(f"rules: {len(ruleset.rules) if ruleset else 0}")
         leadership = self.control.leadership()

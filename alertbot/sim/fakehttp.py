@@ -42,6 +42,9 @@ class FakeHTTPService:
         """Stamps ``arrived`` on what the fake records; tests pass their virtual clock."""
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.failures: list[Failure] = []
+        self.delay = 0.0
+        """Seconds between doing a request's work and answering it: keeps requests in flight
+        (a crash test kills the client while the service has shown a message unanswered)."""
         self._script: dict[str, deque[Answer]] = defaultdict(deque)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -113,7 +116,10 @@ class FakeHTTPService:
                 response = failure(method, params)
                 if response is not None:
                     return response
-            return await normal()
+            answer = await normal()
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            return answer
         finally:
             await self._changed_now()
 
