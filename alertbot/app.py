@@ -162,7 +162,7 @@ class App:
     async def _start_ops(self, notifiers: Mapping[str, Notifier]) -> None:
         """Health and metrics over HTTP, the feed monitor, and the chat command pollers."""
         self.metrics.watch_feeds(self.feed_views)
-        self.metrics.watch_outbox(self.outbox_depth, self.dead_letters)
+        self.metrics.watch_outbox(self.outbox_depth)
         if self.term is None:  # in an HA group, the node serves HTTP across terms
             await self._serve_http()
         monitor = FeedMonitor(

@@ -121,19 +121,15 @@ class Metrics:
             "alertbot_send_failures", "Send attempts that failed", ["channel", "reason"], registry=r
         )
         self._set_aside = Counter(
-            "alertbot_set_aside",
-            "Messages a service refused, set aside as dead letters",
+            "alertbot_dead_letters",
+            "Messages a service refused, set aside as dead letters (kept; see /status)",
             ["channel"],
             registry=r,
         )
         self.outbox_depth = Gauge(
             "alertbot_outbox_depth", "Messages waiting to be sent", registry=r
         )
-        self.dead_letters = Gauge(
-            "alertbot_dead_letters",
-            "Messages set aside because a service refused them, kept in the state database",
-            registry=r,
-        )
+
         reloads = Counter(
             "alertbot_rule_reloads", "Rule loads by result (ok, rejected)", ["result"], registry=r
         )
@@ -196,9 +192,8 @@ class Metrics:
     ) -> None:
         self.registry.register(_FeedCollector(feeds, clock))
 
-    def watch_outbox(self, depth: Callable[[], float], dead: Callable[[], float]) -> None:
+    def watch_outbox(self, depth: Callable[[], float]) -> None:
         self.outbox_depth.set_function(depth)
-        self.dead_letters.set_function(dead)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

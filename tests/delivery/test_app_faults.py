@@ -77,7 +77,6 @@ async def test_a_refused_message_shows_in_status_and_metrics(
         body = app.metrics.render().decode()
     status = next(m.text for m in fake_telegram.messages if "outbox" in m.text)
     assert "dead letters: 1" in status
-    assert 'alertbot_set_aside_total{channel="phone"} 1.0' in body
-    assert "alertbot_dead_letters 1.0" in body
+    assert 'alertbot_dead_letters_total{channel="phone"} 1.0' in body
     notice = next(m.text for m in fake_telegram.messages if "보관" in m.text)
     assert "vi-b" in notice and "005930" in notice and "too long" in notice
