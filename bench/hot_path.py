@@ -10,7 +10,8 @@ stricter yardstick.
     .venv/bin/python bench/hot_path.py
 
 Targets: cost(100,000 rules) / cost(10 rules) ≤ 1.5; ≥ 50× faster than the baseline at
-10,000 rules. Absolute times are context only: the machine is shared.
+10,000 rules. Absolute times are context only: the machine is shared. Then bench/signals.py:
+the extra cost per trade of a volume (target ≤ ~1 µs) or limit rule on the stock.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import gc
 import time
 
+import signals
 from naive import Scan, SeedEvaluator, TunedNaiveEvaluator
 from workload import quiet_ruleset, symbols, trade_frames
 
@@ -91,6 +93,8 @@ def main() -> None:
         f"(target ≥ 50×); tuned scan / ours {base[('tuned', 10_000)] / ours[10_000]:.0f}×"
     )
     print(f"frames/s at 10,000 rules: {1 / ours[10_000]:,.0f}")
+    print()
+    signals.main()  # what volume and limit rules add to their stocks' trades
 
 
 if __name__ == "__main__":

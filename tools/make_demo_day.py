@@ -4,8 +4,9 @@ The day is made up but shaped like a real one (2026-11-20, a Friday): NXT and KR
 session changes, the open, trades for five stocks with 삼성전자 crossing 80,000 won, static and
 dynamic VIs reported by both brokers, a KOSPI sidecar, a KOSDAQ circuit breaker, the 급등주
 condition search's snapshot then a burst of entries, the trader's own fills and a rejection on
-both brokers, headlines (some with the example rules' keywords), a dropped LS connection that
-re-sends a headline, and the close.
+both brokers, 한미반도체's volume surging into its upper limit (reached, broken, reached again:
+Kiwoom's trades and LS's SHI/SHO), headlines (some with the example rules' keywords), a dropped
+LS connection that re-sends a headline, and the close.
 
 It is recorded the way ``alertbot record`` records: the real feeds (``feeds.build.build_feeds``) run
 against the simulators with a ``RecordWriter`` on their ``on_raw``, on a clock set to each
@@ -72,6 +73,8 @@ class Stock:
     path: tuple[tuple[str, int], ...]
     """(HHMMSS, price) anchors the trades pass through, with noise in between."""
     trades_per_hour: int = 20
+    surge: tuple[str, str] | None = None
+    """(HHMMSS, HHMMSS): trades in between are 20 times their usual size."""
 
 
 STOCKS = (
@@ -135,6 +138,25 @@ STOCKS = (
         402_000,
         (("090000", 404_000), ("134500", 415_500), ("152000", 411_000)),
     ),
+    # 한미반도체: volume surges from 10:47 as it runs into its upper limit (130,000) at 10:50:12,
+    # breaks it at 11:20:40, reaches it again at 11:40 and stays there (flat: no noise).
+    Stock(
+        "042700",
+        "한미반도체",
+        100_000,
+        (
+            ("090000", 101_000),
+            ("103000", 112_000),
+            ("104700", 121_000),
+            ("105012", 130_000),
+            ("112000", 130_000),
+            ("112040", 129_500),
+            ("114000", 130_000),
+            ("152000", 130_000),
+        ),
+        trades_per_hour=60,
+        surge=("104700", "105100"),
+    ),
 )
 NAMES = {stock.code: stock.name for stock in STOCKS}
 
@@ -147,9 +169,17 @@ def tick_size(price: int) -> int:
     return 500 if price < 500_000 else 1_000
 
 
+def upper_limit(prev_close: int) -> int:
+    """상한가: +30 %, rounded down to the price's tick."""
+    limit = prev_close * 13 // 10
+    return limit - limit % tick_size(limit)
+
+
 def trades(stock: Stock, rng: random.Random) -> Iterator[tuple[datetime, dict[str, Any]]]:
     """The stock's trades: along its anchors, a tick or two of noise between them."""
     cum_volume = 0
+    upper = upper_limit(stock.prev_close)
+    surge = (at(stock.surge[0]), at(stock.surge[1])) if stock.surge else None
     anchors = [(at(hhmmss), price) for hhmmss, price in stock.path]
     for (start, low), (end, high) in itertools.pairwise(anchors):
         seconds = int((end - start).total_seconds())
@@ -158,11 +188,15 @@ def trades(stock: Stock, rng: random.Random) -> Iterator[tuple[datetime, dict[st
         for offset in [*offsets, seconds]:
             moment = start + timedelta(seconds=offset)
             price = low + (high - low) * offset / seconds
-            if offset != seconds:
+            if offset != seconds and low != high:
                 price += rng.choice((-1, 0, 0, 1)) * tick_size(int(price))
             step = tick_size(int(price))
-            price = int(round(price / step) * step)
+            # Only the anchors (and a flat stretch at it) touch the limit: noise stays a tick under.
+            cap = upper if offset == seconds or low == high else upper - tick_size(upper)
+            price = min(cap, int(round(price / step) * step))
             volume = rng.randint(1, 300) * (1 if rng.random() < 0.55 else -1)
+            if surge and surge[0] <= moment < surge[1]:
+                volume *= 20
             cum_volume += abs(volume)
             change = price - stock.prev_close
             entry = kw.trade_entry(
@@ -173,6 +207,7 @@ def trades(stock: Stock, rng: random.Random) -> Iterator[tuple[datetime, dict[st
                 volume=volume,
                 cum_volume=cum_volume,
                 hhmmss=moment.strftime("%H%M%S"),
+                at_limit=price == upper,
             )
             yield moment, entry
 
@@ -324,6 +359,15 @@ def script(rng: random.Random) -> list[Step]:
         entry = kw.condition_entry("0", "042700", enter=enter, hhmmss=hhmmss)
         moments.append((at(hhmmss, 500_000), "kiwoom", [entry]))
     moments += fills()
+    # LS's market-wide limit reports of 한미반도체, just after Kiwoom's trade showed each.
+    moments += [
+        (at("105012", 600_000), "ls", ls.limit_reached("042700", "한미반도체", 130_000,
+                                                        rate="30.00", hhmmss="105012")),
+        (at("112040", 600_000), "ls", ls.limit_released("042700", "한미반도체", 129_500, 130_000,
+                                                         rate="29.50")),
+        (at("114000", 600_000), "ls", ls.limit_reached("042700", "한미반도체", 130_000,
+                                                        rate="30.00", hhmmss="114000")),
+    ]  # fmt: skip
     moments += [
         (at(f"{hour:02d}{minute:02d}00", 5_000), "ping", None)
         for hour in range(8, 16)
@@ -431,6 +475,7 @@ SUBSCRIPTIONS = Subscriptions(
     fills=True,
     market=True,
     news=True,
+    limits=True,
 )
 """What ``alertbot record`` would subscribe to for the example rules and these stocks."""
 

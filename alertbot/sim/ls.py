@@ -285,7 +285,8 @@ def limit_reached(
     hhmmss: str = "103324",
     key: str = "1",
 ) -> Frame:
-    """상/하한가진입 (SHI), shaped like the vendor's example (docs/protocol/ls-price-limits.md)."""
+    """상/하한가진입 (SHI), shaped like the vendor's example
+    (docs/protocol/price-limits-and-volume.md)."""
     return Frame(
         "SHI",
         key,

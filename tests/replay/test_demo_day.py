@@ -49,7 +49,7 @@ def test_the_shipped_rules_fire_for_every_kind_they_cover() -> None:
     for frame in Recording(DAY):
         sent += replay.frame(frame)
     covered = {located.rule.event for located in ruleset.rules if located.rule.enabled}
-    assert covered == {"vi", "price", "condition", "fill", "market", "news"}
+    assert covered == {"vi", "price", "condition", "fill", "market", "news", "limit", "volume"}
     assert {alert.kind for alert in sent} == covered
     stats = replay.engine.stats
     assert sum(n for (_, outcome), n in stats.items() if outcome == "cooldown") > 0
@@ -73,6 +73,11 @@ def test_the_day_has_what_the_demo_promises() -> None:
     actions = [e.action for e in events if e.kind == "condition"]  # type: ignore[attr-defined]
     assert actions[0] == "snapshot" and actions.count("enter") >= 10
     assert {e.source for e in events if e.kind == "fill"} == {"kiwoom", "ls"}
+    # 한미반도체 at its upper limit by Kiwoom's trades (FID 25 = 1) and LS's SHI/SHO.
+    signs = [e.sign for e in events if e.kind == "price" and e.symbol == "042700"]  # type: ignore[attr-defined]
+    assert "1" in signs and signs[-1] == "1"
+    limits = [(e.source, e.state) for e in events if e.kind == "limit"]  # type: ignore[attr-defined]
+    assert limits == [("ls", "reached"), ("ls", "released"), ("ls", "reached")]
 
 
 async def test_the_generator_makes_the_shipped_file(tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ from alertbot.subscriptions import Subscriptions
 from tests.conftest import FAST, Recorder, running, static
 
 WANTED = Subscriptions(vi=True, market=True, conditions=frozenset({"급등주"}))
-"""Not trades, fills or news: the played day has them, these sessions must not get them."""
+"""Not trades, fills, news or limit reports: the played day has them, these sessions must not
+get them."""
 
 
 def decoded(frames: list[RecordedFrame]) -> list[Event]:
@@ -52,7 +53,7 @@ async def test_a_played_day_reaches_the_feeds_as_registered() -> None:
                 await live.wait_for(lambda n=expected: len(live.events) >= n)
     wanted_kinds = {"vi", "market", "condition"}
     assert live.events == [e for e in decoded(frames) if e.kind in wanted_kinds]
-    assert {e.kind for e in decoded(frames)} - wanted_kinds == {"price", "fill", "news"}
+    assert {e.kind for e in decoded(frames)} - wanted_kinds == {"price", "fill", "news", "limit"}
 
 
 async def test_speed_keeps_the_recorded_gaps_shorter() -> None:

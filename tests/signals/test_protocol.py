@@ -2,7 +2,7 @@
 
 Kiwoom ``0B`` FID 25 전일대비기호 and LS ``sign`` become ``Tick.sign``; LS's market-wide
 상/하한가진입 (SHI) and 상/하한가이탈 (SHO) become ``PriceLimit`` events
-(docs/protocol/ls-price-limits.md).
+(docs/protocol/price-limits-and-volume.md).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ JIF, NWS, VI, KOSPI_TRADE, KOSDAQ_TRADE = "JIF", "NWS", "VI_", "S3_", "K3_"
 NXT_TRADE, NXT_VI = "NS3", "NVI"
 LIMIT_REACHED, LIMIT_RELEASED = "SHI", "SHO"
 """상/하한가진입 and 상/하한가이탈: every stock reaching or leaving its daily limit, market-wide
-(docs/protocol/ls-price-limits.md)."""
+(docs/protocol/price-limits-and-volume.md)."""
 LIMIT_KEY = "1"
 """The key of every SHI/SHO example on LS's page (상/하한구분 in xingAPI's layout); all of them
 are upper-limit stocks. The key for the lower limit is not documented and is not guessed."""
