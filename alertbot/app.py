@@ -163,6 +163,7 @@ class App:
         """Health and metrics over HTTP, the feed monitor, and the chat command pollers."""
         self.metrics.watch_feeds(self.feed_views)
         self.metrics.watch_outbox(self.outbox_depth)
+        self.metrics.watch_channels(self.channels_stopped)
         if self.term is None:  # in an HA group, the node serves HTTP across terms
             await self._serve_http()
         monitor = FeedMonitor(
@@ -374,6 +375,10 @@ class App:
     def leadership(self) -> str | None:
         """``/status``: who leads the HA group and under which epoch (None: no group)."""
         return self.term.describe() if self.term is not None else None
+
+    def channels_stopped(self) -> dict[str, bool]:
+        workers = self.delivery.workers if self.delivery is not None else {}
+        return {name: worker.stopped is not None for name, worker in workers.items()}
 
     def outbox_depth(self) -> int:
         return self.delivery.pending() if self.delivery is not None else 0

@@ -15,15 +15,14 @@ from alertbot.ops.metrics import Metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
-PENDING = {"alertbot_dead_letters_total": "dead letters are counted by the delivery issue (12)"}
-"""Metrics the files already watch for that another issue adds; they stop being exempt (and
-must exist) as soon as the exposition shows them."""
 
 
 def exported() -> set[str]:
-    """Every sample name ``/metrics`` can carry, with feeds watched as the app does."""
+    """Every sample name ``/metrics`` can carry, with feeds and channels watched as the app
+    does."""
     metrics = Metrics()
     metrics.watch_feeds(list)
+    metrics.watch_channels(dict)
     names = set()
     for family in metrics.registry.collect():
         counter = family.type == "counter"
@@ -43,7 +42,7 @@ def alert_rules() -> list[dict[str, object]]:
 def test_alerting_rules_watch_real_metrics_and_each_concern() -> None:
     rules = alert_rules()
     names = referenced([str(rule["expr"]) for rule in rules])
-    assert names - exported() - set(PENDING) == set()
+    assert names - exported() == set()
     for concern in ("FeedDown", "ChannelStopped", "OutboxBacklog", "DeadLetters"):
         assert any(concern in str(rule["alert"]) for rule in rules), concern
     for rule in rules:
@@ -55,15 +54,10 @@ def test_the_dashboard_plots_real_metrics() -> None:
     dashboard = json.loads((DEPLOY / "grafana" / "dashboards" / "alertbot.json").read_text())
     expressions = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
     names = referenced(expressions)
-    assert names - exported() - set(PENDING) == set()
+    assert names - exported() == set()
     # Every metric the bot exports has a place on it (a new one should get a panel).
     plotted = {n.removesuffix("_total") for n in names}
     assert {n.removesuffix("_total") for n in exported() if not n.endswith("_created")} <= plotted
-
-
-def test_pending_metrics_are_really_pending() -> None:
-    """An exemption ends when the metric lands: then it is checked like the others."""
-    assert not set(PENDING) & exported() or set(PENDING) & exported() <= set(PENDING)
 
 
 def test_compose_rotates_logs_and_waits_on_readiness() -> None:

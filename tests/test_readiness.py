@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import orjson
+from prometheus_client.parser import text_string_to_metric_families
 
 from alertbot.app import App
 from alertbot.settings import Settings
-from alertbot.sim.kiwoom import SIM_TOKEN, KiwoomSimulator
-from alertbot.sim.telegram import FakeTelegram
-from tests.ops_support import feed_reading, get
+from alertbot.sim.kiwoom import SIM_TOKEN, KiwoomSimulator, vi_entry
+from alertbot.sim.telegram import FakeTelegram, error_response
+from tests.ops_support import feed_reading, get, running_app
 
 TELEGRAM_RULE = """
 channels:
@@ -98,3 +100,29 @@ async def test_a_rule_and_a_logged_in_feed_are_ready(
     async with started(tmp_path, CONSOLE_RULE, feed) as app:
         await feed_reading(kiwoom_sim)
         assert await readyz(app) == (200, [])
+
+
+async def test_a_stopped_channel_shows_in_metrics_until_restart(
+    tmp_path: Path, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram
+) -> None:
+    async with running_app(tmp_path, kiwoom_sim, fake_telegram) as app:
+        assert app.delivery is not None
+        await asyncio.wait_for(app.delivery.drain(), 5)  # the start notice went out
+        assert stopped(await get(app, "/metrics")) == 0
+        fake_telegram.fail_next("sendMessage", error_response(403, "Forbidden: bot was kicked"))
+        await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=78400)])
+        await app.wait_events(1)
+        await asyncio.wait_for(app.delivery.drain(), 5)  # ends once the channel has stopped
+        assert stopped(await get(app, "/metrics")) == 1
+        status, problems = await readyz(app)
+    assert status == 503 and any("phone" in p for p in problems)
+
+
+def stopped(answer: tuple[int, str]) -> float:
+    (value,) = [
+        sample.value
+        for family in text_string_to_metric_families(answer[1])
+        for sample in family.samples
+        if sample.name == "alertbot_channel_stopped" and sample.labels == {"channel": "phone"}
+    ]
+    return value

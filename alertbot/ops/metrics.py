@@ -10,7 +10,7 @@ children are looked up once and kept. What the feeds and delivery already count
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
@@ -66,6 +66,24 @@ class _FeedCollector(Collector):
             if feed.last_event_monotonic is not None:
                 age.add_metric([feed.name], max(0.0, now - feed.last_event_monotonic))
         yield from (up, reconnects, unparsed, age)
+
+
+class _ChannelCollector(Collector):
+    """``alertbot_channel_stopped``: a channel stays stopped until a restart, so an alert on
+    it must see a state, not the one failure that stopped it."""
+
+    def __init__(self, stopped: Callable[[], Mapping[str, bool]]) -> None:
+        self.stopped = stopped
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            "alertbot_channel_stopped",
+            "1 when the channel stopped on a permanent error (token, chat): fix and restart",
+            labels=["channel"],
+        )
+        for channel, stopped in self.stopped().items():
+            family.add_metric([channel], 1.0 if stopped else 0.0)
+        yield family
 
 
 class _EventCollector(Collector):
@@ -191,6 +209,9 @@ class Metrics:
         self, feeds: Callable[[], Iterable[FeedView]], clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.registry.register(_FeedCollector(feeds, clock))
+
+    def watch_channels(self, stopped: Callable[[], Mapping[str, bool]]) -> None:
+        self.registry.register(_ChannelCollector(stopped))
 
     def watch_outbox(self, depth: Callable[[], float]) -> None:
         self.outbox_depth.set_function(depth)
