@@ -54,10 +54,13 @@ def rules_check(settings: Settings, env: Mapping[str, str]) -> tuple[Check, Rule
     return ok(item, f"{settings.rules}: 규칙 {len(ruleset.rules)}개, 채널 {channels}개"), ruleset
 
 
+ITEM_STATE = "상태 저장소"
+
+
 def state_check(settings: Settings) -> Check:
-    """Open the store and take a write lock: a read-only volume fails here, not at the first
-    alert."""
-    item = "상태 저장소"
+    """Open the SQLite store and take a write lock: a read-only volume fails here, not at the
+    first alert."""
+    item = ITEM_STATE
     try:
         state = StateDB(settings.state)
         try:
@@ -73,6 +76,27 @@ def state_check(settings: Settings) -> Check:
             "sudo chown 10001:10001 폴더)",
         )
     return ok(item, f"{settings.state} 쓰기 가능")
+
+
+async def database_check(url: str, timeout: float) -> Check:
+    """PostgreSQL (HA): connect as the bot would and ask the server something."""
+    from alertbot.ha.database import DatabaseUnavailable, connect
+    from alertbot.ha.url import redacted
+
+    try:
+        connection = await connect(url, timeout)
+        try:
+            version = await connection.fetchval("SHOW server_version")
+        finally:
+            await connection.close()
+    except DatabaseUnavailable as exc:
+        return failed(
+            ITEM_STATE,
+            str(exc),
+            "ALERTBOT_STATE=postgresql://사용자:비밀번호@호스트:5432/DB 의 주소·계정·비밀번호와 "
+            "방화벽을 확인하세요",
+        )
+    return ok(ITEM_STATE, f"PostgreSQL {redacted(url)} 연결됨 (서버 {version})")
 
 
 async def server_time(url: str, timeout: float) -> datetime | None:
@@ -140,7 +164,10 @@ async def diagnose(
     """Every item's check, in the order a user would fix them."""
     rules, ruleset = await asyncio.to_thread(rules_check, settings, env)
     yield rules
-    yield await asyncio.to_thread(state_check, settings)
+    if settings.database is not None:
+        yield await database_check(settings.database.get_secret_value(), timeout)
+    else:
+        yield await asyncio.to_thread(state_check, settings)
     yield await clock_check(settings, now, timeout)
     feeds = [c for c in (settings.kiwoom, settings.ls) if c.configured]
     if not feeds and (ruleset is None or no_feed(ruleset, 0, console_only=False)):

@@ -227,3 +227,21 @@ async def test_the_command_reads_an_env_file(
     out = capsys.readouterr().out
     assert status == 0, out
     assert "✅ 키움 실시간 등록(REG)" in out and "모두 정상입니다." in out
+
+
+async def test_a_postgresql_state_is_connected_to(world: World, pg_url: str) -> None:
+    world.env["ALERTBOT_STATE"] = pg_url
+    status, lines = await world.doctor(dry_run=True)
+    assert status == 0, lines
+    (line,) = [line for line in lines if line.startswith("✅ 상태 저장소")]
+    assert "PostgreSQL" in line and "연결됨" in line
+
+
+async def test_an_unreachable_postgresql_is_one_failed_line(world: World) -> None:
+    password = "s3cret-pw"
+    world.env["ALERTBOT_STATE"] = f"postgresql://alertbot:{password}@127.0.0.1:1/alertbot"
+    status, lines = await world.doctor(dry_run=True)
+    assert status == 1
+    (failure,) = failures(lines)
+    assert failure.startswith("❌ 상태 저장소: PostgreSQL") and "→ 해결:" in failure
+    assert password not in "\n".join(lines)
