@@ -139,7 +139,11 @@ async def channel_check(name: str, type_: str, options: dict, dry_run: bool) -> 
     item = f"채널 {name} ({type_})"
     if type_ == "console":
         return ok(item, "표준 출력: 확인할 것 없음")
-    notifier = build_notifier(name, type_, options)
+    fix = CHANNEL_FIXES.get(type_, "채널 설정을 확인하세요")
+    try:
+        notifier = build_notifier(name, type_, options)
+    except Exception as exc:  # e.g. an empty token: the client refuses to be built
+        return failed(item, f"{type(exc).__name__}: {exc}", fix)
     try:
         if dry_run:
             await notifier.check()
@@ -147,7 +151,6 @@ async def channel_check(name: str, type_: str, options: dict, dry_run: bool) -> 
         await notifier.send(Message(TEST_MESSAGE))
         return ok(item, "테스트 메시지 보냄: 받았는지 확인하세요")
     except DeliveryError as exc:
-        fix = CHANNEL_FIXES.get(type_, "채널 설정을 확인하세요")
         return failed(item, notifier.redact(str(exc)), fix)
     finally:
         await notifier.close()

@@ -169,6 +169,10 @@ def slack_token_revoked(world: World) -> None:
     world.env["SLACK_BOT_TOKEN"] = "xoxb-revoked"
 
 
+def empty_telegram_token(world: World) -> None:
+    world.env["TELEGRAM_BOT_TOKEN"] = ""  # `TELEGRAM_BOT_TOKEN=` left blank in the env file
+
+
 def no_broker(world: World) -> None:
     for name in ("KIWOOM_APPKEY", "KIWOOM_SECRETKEY", "LS_APPKEY", "LS_APPSECRET"):
         del world.env[name]
@@ -186,6 +190,7 @@ BROKEN = [
     (ls_subscription_refused, "❌ LS 실시간 등록(JIF): ", "LS_TOKEN"),
     (telegram_chat_gone, "❌ 채널 phone (telegram): ", "alertbot setup telegram"),
     (slack_token_revoked, "❌ 채널 desk (slack): ", "alertbot setup slack"),
+    (empty_telegram_token, "❌ 채널 phone (telegram): ", "alertbot setup telegram"),
     (no_broker, "❌ 증권사: ", "KIWOOM_APPKEY"),
 ]
 
