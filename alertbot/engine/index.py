@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from alertbot.engine import collector
 from alertbot.engine.crossing import Crossings
 from alertbot.engine.keywords import KeywordMatcher, normalize
 from alertbot.engine.messages import DEFAULT_MESSAGES
@@ -96,6 +97,11 @@ class RuleIndex:
     """Every enabled rule of a ``RuleSet``, bucketed for the engine."""
 
     def __init__(self, ruleset: RuleSet) -> None:
+        with collector.paused():
+            self._build(ruleset)
+        collector.settle()
+
+    def _build(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         self.vi = Buckets()
         self.fill = Buckets()

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
+from alertbot.engine import collector
 from alertbot.engine.schema import RULE, ChannelSpec, Defaults, KeyProblem, Rule, RuleBase
 from alertbot.engine.schema import parse_duration as parse_duration  # ops reads /mute 2h with it
 from alertbot.engine.yamlsource import (
@@ -138,12 +139,13 @@ def load_rules(
     """
     loader = _Loader(env, missing, check_channel, stocks)
     files = rule_files(path)
-    for file in files:
-        loader.read_file(file)
-    if require_rules and not loader.rule_names and not loader.problems:
-        what = "no rules in" if files else "no rule files (*.yaml, *.yml) in"
-        loader.report(str(path), 0, f"{what} {path}: nothing would be watched")
-    return loader.finish()
+    with collector.paused():
+        for file in files:
+            loader.read_file(file)
+        if require_rules and not loader.rule_names and not loader.problems:
+            what = "no rules in" if files else "no rule files (*.yaml, *.yml) in"
+            loader.report(str(path), 0, f"{what} {path}: nothing would be watched")
+        return loader.finish()
 
 
 class _Loader:

@@ -55,65 +55,163 @@ class Located(dict[str, Any]):
 
 
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's parser when PyYAML has it: a 100,000-rule folder parses in seconds, not a minute.
-Both keep node marks (line numbers) and construct only safe types."""
+"""libyaml's parser when PyYAML has it; the pure-Python one otherwise. Only its events are
+used (see ``_Builder``), and its safe resolver and scalar constructors."""
 
 
 SYMBOL_KEYS = frozenset({"symbol", "symbols"})
 """Keys whose values are stock codes: text exactly as typed, whatever YAML would make of it."""
 
-_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+_MERGE = object()
+"""The ``<<`` key, told apart from a key written as the text "<<" (quoted)."""
 
 
-class _LineLoader(_SafeLoader):  # type: ignore[valid-type, misc]
-    """A safe loader whose mappings are ``Located``."""
+class _Builder:
+    """Python values straight from the parser's events, mappings as ``Located``.
 
-    filename = ""
+    Why not ``loader.get_single_data()``: composing a node tree first costs ten times the
+    parse itself (a 100,000-rule file: 10 s and ~500 MB of nodes and marks, against 0.7 s for
+    its events), and the tree would be thrown away. Here each event becomes its value at once;
+    a plain scalar's tag and value are resolved once per distinct text. Semantics are YAML's
+    as PyYAML's safe loader has them, plus two of this language's own: stock codes stay text
+    (``SYMBOL_KEYS``), and a key written twice is an error, while a merged ``<<`` key is
+    overridden by the mapping's own keys, and of several merged mappings the first listed wins.
+    """
 
-    def construct_located(self, node: yaml.MappingNode) -> Located:
+    def __init__(self, text: str, filename: str) -> None:
+        self.loader = _SafeLoader(text)
+        self.filename = filename
+        self.anchors: dict[str, Any] = {}
+        self.scalars: dict[tuple[str, bool, bool], Any] = {}
+
+    def document(self) -> Any:
+        """The one document in the stream (None for an empty file)."""
+        loader = self.loader
+        loader.get_event()  # StreamStart
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        loader.get_event()  # DocumentStart
+        value = self.value(loader.get_event(), code=False)
+        loader.get_event()  # DocumentEnd
+        if not loader.check_event(yaml.StreamEndEvent):
+            event = loader.get_event()
+            raise yaml.MarkedYAMLError(
+                problem="expected a single document in the stream, but found another",
+                problem_mark=event.start_mark,
+            )
+        return value
+
+    def value(self, event: yaml.Event, code: bool) -> Any:
+        """The value an event starts; ``code``: a stock-code position (numbers stay text)."""
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            value = self.scalar(event, code)
+        elif kind is yaml.MappingStartEvent:
+            self._collection_tag(event, _MAP_TAG)
+            value = self.mapping(event)
+        elif kind is yaml.SequenceStartEvent:
+            self._collection_tag(event, _SEQ_TAG)
+            value = self.sequence(event, code)
+        elif kind is yaml.AliasEvent:
+            if event.anchor not in self.anchors:
+                raise yaml.MarkedYAMLError(
+                    problem=f"found undefined alias {event.anchor!r}",
+                    problem_mark=event.start_mark,
+                )
+            return self.anchors[event.anchor]
+        else:  # pragma: no cover - the parser never starts a value with anything else
+            raise yaml.MarkedYAMLError(problem=f"unexpected {event}", problem_mark=event.start_mark)
+        return value
+
+    def _collection_tag(self, event: yaml.CollectionStartEvent, default: str) -> None:
+        if event.tag not in (None, "!", default):
+            raise yaml.MarkedYAMLError(
+                problem=f"tag {event.tag} is not used in rule files",
+                problem_mark=event.start_mark,
+            )
+
+    def scalar(self, event: yaml.ScalarEvent, code: bool) -> Any:
+        plain = event.implicit[0]
+        if event.tag is None or event.tag == "!":
+            cache_key = (event.value, plain, code)
+            try:
+                value = self.scalars[cache_key]
+            except KeyError:
+                value = self.scalars[cache_key] = self._resolve(event, code)
+        else:
+            value = self._construct(event.tag, event)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = value
+        return value
+
+    def _resolve(self, event: yaml.ScalarEvent, code: bool) -> Any:
+        tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == _STR_TAG or (code and tag in _NUMBER_TAGS):
+            return event.value
+        if tag == _MERGE_TAG:
+            return _MERGE
+        return self._construct(tag, event)
+
+    def _construct(self, tag: str, event: yaml.ScalarEvent) -> Any:
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        return self.loader.construct_object(node)
+
+    def sequence(self, start: yaml.SequenceStartEvent, code: bool) -> list[Any]:
+        items: list[Any] = []
+        if start.anchor is not None:
+            self.anchors[start.anchor] = items
+        loader = self.loader
+        while not loader.check_event(yaml.SequenceEndEvent):
+            items.append(self.value(loader.get_event(), code))
+        loader.get_event()
+        return items
+
+    def mapping(self, start: yaml.MappingStartEvent) -> Located:
         mapping = Located()
         mapping.file = self.filename
-        mapping.line = node.start_mark.line + 1
+        mapping.line = start.start_mark.line + 1
         mapping.key_lines = {}
-        yield mapping
-        explicit = sum(key.tag != _MERGE_TAG for key, _ in node.value)
-        self.flatten_mapping(node)
-        merged = len(node.value) - explicit  # ``<<: *base`` pairs come first
-        written: set[str] = set()
-        for position, (key_node, value_node) in enumerate(node.value):
-            key = self.construct_object(key_node, deep=True)
+        if start.anchor is not None:
+            self.anchors[start.anchor] = mapping
+        merged: list[Located] = []
+        loader = self.loader
+        while not loader.check_event(yaml.MappingEndEvent):
+            key_event = loader.get_event()
+            key = self.value(key_event, code=False)
+            if key is _MERGE:
+                merged.extend(self._merge_sources(loader.get_event()))
+                continue
             if not isinstance(key, str):
                 key = str(key)
-            if position < merged:
-                if key in mapping:  # of several merged mappings, the first listed wins
-                    continue
-            elif key in written:
+            if key in mapping.key_lines:
                 raise yaml.MarkedYAMLError(
-                    problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
+                    problem=f"duplicate key {key!r}", problem_mark=key_event.start_mark
                 )
-            else:
-                written.add(key)
-            mapping.key_lines[key] = key_node.start_mark.line + 1
-            if key in SYMBOL_KEYS:
-                mapping[key] = self.construct_code(value_node)
-            else:
-                mapping[key] = self.construct_object(value_node, deep=True)
+            mapping.key_lines[key] = key_event.start_mark.line + 1
+            mapping[key] = self.value(loader.get_event(), code=key in SYMBOL_KEYS)
+        loader.get_event()
+        for source in merged:
+            for key, value in source.items():
+                if key not in mapping:
+                    mapping[key] = value
+                    mapping.key_lines[key] = source.line_of(key)
+        return mapping
 
-    def construct_code(self, node: yaml.Node) -> Any:
-        """Stock codes as typed: unquoted ``000660`` is the text "000660", not YAML 1.1's
-        octal 432, and ``5930`` stays "5930" (so it can be refused as too short)."""
-        if isinstance(node, yaml.ScalarNode) and node.tag in _NUMBER_TAGS:
-            return node.value
-        if isinstance(node, yaml.SequenceNode):
-            return [self.construct_code(item) for item in node.value]
-        return self.construct_object(node, deep=True)
-
-
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _LineLoader.construct_located,  # type: ignore[arg-type]
-)
+    def _merge_sources(self, event: yaml.Event) -> list[Located]:
+        """What ``<<`` merges: one mapping, or a list of them (the first listed wins)."""
+        value = self.value(event, code=False)
+        sources = value if isinstance(value, list) else [value]
+        if not all(isinstance(source, Located) for source in sources):
+            raise yaml.MarkedYAMLError(
+                problem="<< merges mappings only (an alias such as *base, or a list of them)",
+                problem_mark=event.start_mark,
+            )
+        return sources
 
 
 def load_yaml(path: Path, display: str) -> Any:
@@ -122,11 +220,9 @@ def load_yaml(path: Path, display: str) -> Any:
         data = path.read_bytes()
     except OSError as exc:
         raise RulesError([Problem(display, 1, f"cannot read: {exc.strerror or exc}")]) from None
-    text = decode(data, display)
-    loader = _LineLoader(text)
-    loader.filename = display
+    builder = _Builder(decode(data, display), display)
     try:
-        return loader.get_single_data()
+        return builder.document()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -134,7 +230,7 @@ def load_yaml(path: Path, display: str) -> Any:
     except yaml.YAMLError as exc:
         raise RulesError([Problem(display, 1, f"YAML: {exc}")]) from None
     finally:
-        loader.dispose()
+        builder.loader.dispose()
 
 
 def decode(data: bytes, display: str) -> str:
