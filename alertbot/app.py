@@ -8,6 +8,7 @@ only as ``Subscriptions`` that each feed turns into its own wire requests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import signal
@@ -31,7 +32,7 @@ from alertbot.engine.watcher import watch_rules
 from alertbot.engine.yamlsource import Problem, RulesError
 from alertbot.events import Event, now_kst
 from alertbot.feeds.base import Backoff, Feed
-from alertbot.feeds.build import build_feeds
+from alertbot.feeds.build import build_feeds, stock_loaders
 from alertbot.ha.term import Term
 from alertbot.ops.commands import TelegramChannel, command_bots
 from alertbot.ops.config import OpsConfig
@@ -43,6 +44,9 @@ from alertbot.ops.mutes import MuteStore
 from alertbot.ops.readiness import no_feed, no_rules
 from alertbot.settings import Settings
 from alertbot.state import StateDB
+from alertbot.stocks.book import StockBook
+from alertbot.stocks.refresh import StockMaster
+from alertbot.stocks.store import StockStore
 
 log = logging.getLogger("alertbot")
 
@@ -50,6 +54,10 @@ NO_FEEDS = (
     "none — set KIWOOM_APPKEY and KIWOOM_SECRETKEY (or KIWOOM_TOKEN), "
     "or LS_APPKEY and LS_APPSECRET (or LS_TOKEN)"
 )
+
+
+FIRST_STOCKS_WAIT = 10.0
+"""Seconds the feeds wait for a first stock master when none was kept from the last run."""
 
 
 def build_notifiers(ruleset: RuleSet, console_only: bool = False) -> dict[str, Notifier]:
@@ -85,6 +93,9 @@ class App:
         self.env = env
         self.console_only = console_only
         self.engine: Engine | None = None
+        self.stocks = StockBook()
+        """The stock master every message reads names from (restored, then loaded)."""
+        self.stock_master: StockMaster | None = None
         self.delivery: Delivery | None = None
         self.feeds: list[Feed] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -128,7 +139,13 @@ class App:
         self.state = StateDB(self.settings.state)
         self.mutes = MuteStore(self.state)
         cooldowns = Cooldowns(self.state, delivery_commits=True)
-        self.engine = Engine(ruleset, cooldowns, clock=self.clock, on_notice=self.admin_notice)
+        self.stock_master = StockMaster(
+            self.stocks, StockStore(self.state), [], warn=self.admin_notice, clock=self.clock
+        )
+        self.stock_master.restore()
+        self.engine = Engine(
+            ruleset, cooldowns, clock=self.clock, on_notice=self.admin_notice, stocks=self.stocks
+        )
         notifiers = build_notifiers(ruleset, self.console_only)
         if self.term is not None:
             for notifier in notifiers.values():
@@ -145,6 +162,7 @@ class App:
         await self.delivery.start()
         self.accepting = True
         self.feeds = self._build_feeds()
+        await self._start_stocks()
         subscriptions = self.engine.subscriptions()
         for feed in self.feeds:
             feed.set_subscriptions(subscriptions)
@@ -158,6 +176,25 @@ class App:
         feeds = ", ".join(f.name for f in self.feeds) or NO_FEEDS
         started = f"alertbot {__version__} started: {len(ruleset.rules)} rules, feeds: {feeds}"
         self.admin_notice(started, level=logging.INFO if self.feeds else logging.WARNING)
+
+    async def _start_stocks(self) -> None:
+        """Load the stock master in the background; with no names restored, give the first
+        load a moment before the feeds start, so the first alerts already carry names."""
+        assert self.stock_master is not None
+        self.stock_master.loaders = stock_loaders(self.settings, self.feeds, self.backoff)
+        if not self.stock_master.loaders:
+            self.stock_master.loaded.set()
+            return
+        self._tasks.append(asyncio.create_task(self._keep_stocks(), name="stock-master"))
+        if not len(self.stocks):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stock_master.loaded.wait(), FIRST_STOCKS_WAIT)
+
+    async def _keep_stocks(self) -> None:
+        """Load the stock master now and every morning; a failure is only a warning."""
+        assert self.stock_master is not None
+        await self.stock_master.refresh()
+        await self.stock_master.run_daily()
 
     async def _start_ops(self, notifiers: Mapping[str, Notifier]) -> None:
         """Health and metrics over HTTP, the feed monitor, and the chat command pollers."""

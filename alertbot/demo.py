@@ -50,6 +50,7 @@ async def run_demo(rules: Path, day: Path = DAY, speed: float | None = None) -> 
             {
                 "KIWOOM_TOKEN": SIM_TOKEN,
                 "KIWOOM_WS_URL": simulator.url,
+                "KIWOOM_API_URL": simulator.api_url,
                 "LS_APPKEY": ls_sim.SIM_APPKEY,
                 "LS_APPSECRET": ls_sim.SIM_APPSECRET,
                 "LS_API_URL": ls.api_url,

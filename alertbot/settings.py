@@ -62,10 +62,21 @@ class BrokerCredentials(BaseModel):
     token: SecretStr | None = None
     api_url: str
     ws_url: str
+    api_url_given: bool = False
+    """``*_API_URL`` was set: its REST answers even when only a ready token is given."""
 
     @property
     def configured(self) -> bool:
         return self.token is not None or (self.appkey is not None and self.secret is not None)
+
+    @property
+    def rest(self) -> bool:
+        """Does the bot talk to this broker's REST API (tokens, the stock list)?
+
+        With app credentials it must; with only a ready token, when ``*_API_URL`` is set."""
+        return (self.appkey is not None and self.secret is not None) or (
+            self.token is not None and self.api_url_given
+        )
 
 
 class Settings(BaseModel):
@@ -82,6 +93,8 @@ class Settings(BaseModel):
     log_level: str = "INFO"
     feed_down_after: float = 60.0
     """Seconds a feed may stay down before the admin channel is told."""
+    lang: str = "ko"
+    """``ALERTBOT_LANG``: the language of everything the bot says (``ko`` or ``en``)."""
     kiwoom: BrokerCredentials
     ls: BrokerCredentials
 
@@ -103,11 +116,13 @@ class Settings(BaseModel):
                 env, "ALERTBOT_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"
             ).upper(),
             feed_down_after=_seconds(env, "ALERTBOT_FEED_DOWN_AFTER", 60.0),
+            lang=_choice(env, "ALERTBOT_LANG", ("ko", "en"), "ko"),
             kiwoom=_credentials(
                 env,
                 appkey="KIWOOM_APPKEY",
                 secret="KIWOOM_SECRETKEY",
                 token="KIWOOM_TOKEN",
+                api_url_given=_text(env, "KIWOOM_API_URL") is not None,
                 api_url=_url(
                     env,
                     "KIWOOM_API_URL",
@@ -126,6 +141,7 @@ class Settings(BaseModel):
                 appkey="LS_APPKEY",
                 secret="LS_APPSECRET",
                 token="LS_TOKEN",
+                api_url_given=_text(env, "LS_API_URL") is not None,
                 api_url=_url(env, "LS_API_URL", LS_API_URL, ("http", "https")),
                 ws_url=_url(
                     env, "LS_WS_URL", LS_MOCK_WS_URL if ls_mock else LS_WS_URL, ("ws", "wss")
@@ -205,7 +221,14 @@ def _url(env: Mapping[str, str], name: str, default: str, schemes: tuple[str, ..
 
 
 def _credentials(
-    env: Mapping[str, str], *, appkey: str, secret: str, token: str, api_url: str, ws_url: str
+    env: Mapping[str, str],
+    *,
+    appkey: str,
+    secret: str,
+    token: str,
+    api_url: str,
+    ws_url: str,
+    api_url_given: bool,
 ) -> BrokerCredentials:
     key, sec, tok = _text(env, appkey), _text(env, secret), _text(env, token)
     if (key is None) != (sec is None) and tok is None:
@@ -217,4 +240,5 @@ def _credentials(
         token=SecretStr(tok) if tok else None,
         api_url=api_url,
         ws_url=ws_url,
+        api_url_given=api_url_given,
     )

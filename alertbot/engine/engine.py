@@ -21,12 +21,11 @@ from alertbot.engine.index import Compiled, PriceEntry, RuleIndex, TickSignals, 
 from alertbot.engine.keywords import normalize
 from alertbot.engine.limits import LimitStates
 from alertbot.engine.messages import (
-    DEFAULT_MESSAGES,
-    SNAPSHOT,
-    SUMMARIES,
     Crossing,
     alert_fields,
+    default_template,
     render,
+    summary_template,
 )
 from alertbot.engine.rules import RuleSet
 from alertbot.engine.schema import (
@@ -51,6 +50,7 @@ from alertbot.events import (
     Vi,
     now_kst,
 )
+from alertbot.stocks.book import StockBook
 from alertbot.subscriptions import Subscriptions
 
 Outcome = Literal["fired", "cooldown", "inactive"]
@@ -74,6 +74,7 @@ class Engine:
         cooldowns: Cooldowns | None = None,
         clock: Callable[[], datetime] = now_kst,
         on_notice: Callable[[str], object] | None = None,
+        stocks: StockBook | None = None,
     ) -> None:
         self.cooldowns = cooldowns or Cooldowns()
         self.on_notice = on_notice
@@ -84,8 +85,8 @@ class Engine:
         """Read when ``evaluate`` is given no ``now`` and a rule may fire, never per event."""
         self.stats: Counter[tuple[str, Outcome]] = Counter()
         """``(rule name, outcome)`` → count, for ``replay`` and metrics."""
-        self.names: dict[str, str] = {}
-        """Stock code → name as some feed last sent it, for messages from feeds that do not."""
+        self.stocks = stocks if stocks is not None else StockBook()
+        """The stock master (handed in by the composition root): names for every message."""
         self.limits = LimitStates()
         """Each watched stock against its price limits: the market's state, kept on reload."""
         self.volumes = VolumeTrackers()
@@ -127,7 +128,7 @@ class Engine:
 
     def evaluate(self, event: Event, now: datetime | None = None) -> list[Alert]:
         if event.name and event.symbol:
-            self.names[event.symbol] = event.name
+            self.stocks.learn(event.symbol, event.name)
         if isinstance(event, Tick):  # most events, and most cross nothing: no clock for those
             return self._price(event, now)
         handler = self._handlers.get(event.kind)
@@ -377,12 +378,12 @@ class Engine:
         if compiled.cooldown or crossing is not None:  # a crossing is remembered for the day
             mark = self.cooldowns.fired(rule.name, compiled.fingerprint, subject, now)
         self.stats[(rule.name, "fired")] += 1
-        fields = alert_fields(shown or event, rule.name, crossing, self.names)
-        key = SNAPSHOT if snapshot else event.kind
-        template = DEFAULT_MESSAGES[SNAPSHOT] if snapshot else compiled.template
+        fields = alert_fields(shown or event, rule.name, crossing, self.stocks)
+        default = default_template(event, snapshot)
+        template = (None if snapshot else compiled.template) or default
         text = render(template, fields)
         if text is None:  # passed ``check`` yet failed on live values: never send it raw
-            text = render(DEFAULT_MESSAGES[key], fields) or ""
+            text = render(default, fields) or ""
             self._message_failed(compiled, fields)
         alerts.append(
             Alert(
@@ -392,7 +393,7 @@ class Engine:
                 text=text,
                 kind=event.kind,
                 symbol=event.symbol,
-                summary=render(SUMMARIES[key], fields) or "",
+                summary=render(summary_template(event, snapshot), fields) or "",
                 event_time=event.time,
                 created_at=now,
                 cooldown=mark,

@@ -16,7 +16,6 @@ from datetime import timedelta
 from alertbot.engine import collector
 from alertbot.engine.crossing import Crossings
 from alertbot.engine.keywords import KeywordMatcher, normalize
-from alertbot.engine.messages import DEFAULT_MESSAGES
 from alertbot.engine.rules import RuleSet
 from alertbot.engine.schema import (
     ConditionRule,
@@ -44,7 +43,8 @@ class Compiled:
     channels: tuple[str, ...]
     cooldown: timedelta
     symbols: frozenset[str] | None
-    template: str
+    template: str | None
+    """The rule's own ``message``; None: the catalog's default for the event."""
 
     @property
     def name(self) -> str:
@@ -142,7 +142,7 @@ class RuleIndex:
             channels=self.ruleset.notify_for(rule),
             cooldown=self.ruleset.cooldown_for(rule),
             symbols=rule.symbol_set,
-            template=rule.message or DEFAULT_MESSAGES[rule.event],
+            template=rule.message,
         )
 
     def _add(self, compiled: Compiled, words: set[str]) -> None:

@@ -1,17 +1,19 @@
 """Message text for alerts: the default per event kind, and trader-written templates.
 
-Defaults are Korean, name the stock as ``삼성전자(005930)``, and carry the numbers that made
-the rule fire. Templates are ``str.format`` over ``alert_fields``: the event's ``fields()``
-plus a few derived ones (the price level crossed, Korean labels). A template is checked when
-the rules load — against a sample event of its kind — so a typo is a ``check`` error with a
-line number, never a crash or a broken message at 09:00.
+The texts live in the message catalog (``alertbot.i18n``: Korean by default); this module
+computes the fields they format. Defaults name the stock as ``삼성전자(005930)`` (the name
+from the stock master, else from the feed), label every number, and carry what made the
+rule fire. Templates are ``str.format`` over ``alert_fields``: the event's ``fields()`` plus
+derived ones (the level crossed, labels in the language in use, the stock's market). A
+template is checked when the rules load — against a sample event of its kind — so a typo is
+a ``check`` error with a line number, never a crash or a broken message at 09:00.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -25,70 +27,45 @@ from alertbot.events import (
     Fill,
     MarketStatus,
     News,
-    Tick,
+    PriceLimit,
     Vi,
     display_name,
 )
+from alertbot.i18n import ko, lookup, market_status, t, template
+from alertbot.stocks.book import StockBook
 
 SNAPSHOT = "condition_snapshot"
 """Message key for a condition's first answer (its current matches, one summary)."""
-
-DEFAULT_MESSAGES: dict[str, str] = {
-    "vi": ("⚡ VI {state_ko} {display}\n{vi_line}\n{hhmmss} · {venue}"),
-    "price": (
-        "{arrow} {display} {price:,}원 ({rate:+.2f}%)\n"
-        "{level_text} {cross_ko}{late_note}{venue_note} · {hhmmss}"
-    ),
-    "condition": "🔎 조건검색 {condition_label} {action_ko}: {display}\n{hhmmss}",
-    SNAPSHOT: "🔎 조건검색 {condition_label} 현재 편입 {match_count}종목: {matches_text}",
-    "fill": (
-        "💰 {side_ko} {status} {display}\n"
-        "{qty:,}주 × {price:,}원 (주문 {order_qty:,}주, 미체결 {unfilled:,}주)\n"
-        "주문번호 {order_no} · {hhmmss}"
-    ),
-    "market": "🚨 {market_ko} {label_text}\n{hhmmss}",
-    "news": "📰 {title}\n{news_line}",
-    "limit": "{headline} {display} {price:,}원 ({rate:+.2f}%) · {hhmmss}",
-    "volume": (
-        "📊 거래량 급증 {display} {volume:,}주/분 (평균 {average:,.0f}주 × {ratio:.1f}) · {minute}"
-    ),
-}
-
-SUMMARIES: dict[str, str] = {
-    "vi": "{display} VI {state_ko} {vi_price:,} ({rate:+.2f}%)",
-    "price": "{display} {price:,} {level_short}",
-    "condition": "{display} {condition_label} {action_ko}",
-    SNAPSHOT: "{condition_label} 현재 편입 {match_count}종목",
-    "fill": "{display} {side_ko} {status} {qty:,}주 @ {price:,}",
-    "market": "{market_ko} {label_text}",
-    "news": "{title}",
-    "limit": "{display} {limit_ko} {state_ko} {price:,}",
-    "volume": "{display} 거래량 {volume:,}주/분 ×{ratio:.1f}",
-}
-
-MARKETS_KO = {
-    "kospi": "코스피",
-    "kosdaq": "코스닥",
-    "derivatives": "선물/옵션",
-    "nxt": "NXT",
-    "krx_night": "KRX 야간파생",
-    "us": "미국주식",
-    "china_am": "중국주식 오전",
-    "china_pm": "중국주식 오후",
-    "hongkong_am": "홍콩주식 오전",
-    "hongkong_pm": "홍콩주식 오후",
-    "japan_am": "일본주식 오전",
-    "japan_pm": "일본주식 오후",
-}
-CATEGORIES_KO = {
-    "circuit_breaker": "서킷브레이커",
-    "sidecar": "사이드카",
-    "session": "장운영",
-    "price_limit": "가격제한폭",
-    "other": "기타",
-}
+FILL_ORDER = "fill_order"
+"""Message key for an order step that moved no shares: 접수, 정정, 취소, 확인, 거부."""
+STATUS_ICONS = {"접수": "📝", "정정": "✏️", "취소": "↩️", "확인": "✔️", "거부": "⛔"}
+MARKET_GROUPS = {"kospi": "stocks", "kosdaq": "stocks", "derivatives": "derivatives"}
+"""Market → the group whose status codes mean the same (``feeds/ls/jstatus.py``)."""
 SNAPSHOT_LIST_MAX = 20
-"""A snapshot lists at most this many codes, then ``외 N종목``."""
+"""A snapshot lists at most this many stocks, then ``외 N종목``."""
+NO_STOCKS = StockBook()
+
+
+def message_key(event: Event, snapshot: bool = False) -> str:
+    """Which default message and summary fit this event."""
+    if snapshot:
+        return SNAPSHOT
+    if isinstance(event, Fill) and not filled(event):
+        return FILL_ORDER
+    return event.kind
+
+
+def filled(fill: Fill) -> bool:
+    """Shares changed hands (a 체결), as opposed to an order step that moved none."""
+    return fill.status == "체결" or (fill.qty > 0 and fill.price > 0)
+
+
+def default_template(event: Event, snapshot: bool = False) -> str:
+    return template(f"alert.{message_key(event, snapshot)}")
+
+
+def summary_template(event: Event, snapshot: bool = False) -> str:
+    return template(f"summary.{message_key(event, snapshot)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,17 +84,19 @@ class Crossing:
 
     def fields(self) -> dict[str, Any]:
         level: float | int = int(self.level) if self.level == int(self.level) else self.level
+        arrow = "↑" if self.up else "↓"
         if self.key.startswith("change_pct"):
-            text, short = f"등락률 {level:+g}%", f"{'↑' if self.up else '↓'}{level:+g}%"
+            text, short = t("price.level_pct", level=level), f"{arrow}{level:+g}%"
         else:
-            text, short = f"{level:,}원", f"{'↑' if self.up else '↓'}{level:,}"
+            text, short = t("price.level", level=level), f"{arrow}{level:,}"
         return {
             "level": level,
             "level_key": self.key,
             "level_text": text,
             "level_short": short,
             "cross_ko": "상향 돌파" if self.up else "하향 이탈",
-            "late_note": " (알림 시간 전에 돌파, 지금도 유지)" if self.late else "",
+            "cross_label": t("price.cross.up" if self.up else "price.cross.down"),
+            "late_note": t("price.late") if self.late else "",
             "arrow": "📈" if self.up else "📉",
         }
 
@@ -126,43 +105,93 @@ def alert_fields(
     event: Event,
     rule: str,
     crossing: Crossing | None = None,
-    names: Mapping[str, str] | None = None,
+    stocks: StockBook | None = None,
 ) -> dict[str, Any]:
     """Everything a template may name for this event.
 
-    ``names`` (code → name, learned from other events) fills in the name where this event's
-    feed does not send one: a trade frame has only the code, the VI before it had the name.
+    ``stocks`` (the stock master) gives the name where this event's feed sends none — a trade
+    frame has only the code — and the stock's market and day numbers.
     """
-    names = names or {}
+    stocks = NO_STOCKS if stocks is None else stocks
     values = event.fields()
     values["rule"] = rule
-    if not event.name and event.symbol in names:
-        values["name"] = names[event.symbol]
+    stock = stocks.get(event.symbol) if event.symbol else None
+    if not event.name:
+        values["name"] = stocks.name(event.symbol) if event.symbol else ""
         values["display"] = display_name(event.symbol, values["name"])
+    if not isinstance(event, MarketStatus):
+        values["market"] = stock.market if stock else ""
+    values["prev_close"] = stock.prev_close if stock else 0
+    values["upper_limit"] = stock.upper_limit if stock else 0
+    values["lower_limit"] = stock.lower_limit if stock else 0
+    venue = values.get("venue", "KRX")
+    values["venue_text"] = t("venue", venue=venue) if venue and venue != "KRX" else ""
+    values["venue_note"] = values["venue_text"]  # the name rules written before used
     if crossing is not None:
         values.update(crossing.fields())
-    if isinstance(event, Tick):
-        values["venue_note"] = "" if event.venue == "KRX" else f" · {event.venue}"
     if isinstance(event, Vi):
-        trigger = f"발동가 {event.vi_price:,}원 ({event.rate:+.2f}%)"
-        parts = (f"{values['kind_ko']} VI", values["direction_ko"], trigger)
-        values["vi_line"] = " · ".join(part for part in parts if part)
+        _vi_fields(event, values)
     elif isinstance(event, ConditionHit):
-        values["condition_label"] = event.condition or f"#{event.seq}"
-        shown = [display_name(c, names.get(c, "")) for c in event.matches[:SNAPSHOT_LIST_MAX]]
-        rest = len(event.matches) - len(shown)
-        values["matches_text"] = ", ".join(shown) + (f" 외 {rest}종목" if rest > 0 else "")
+        _condition_fields(event, values, stocks)
     elif isinstance(event, MarketStatus):
-        values["market_ko"] = MARKETS_KO.get(event.market, event.market or event.market_code)
-        category = CATEGORIES_KO.get(event.category, event.category)
-        values["label_text"] = event.label or f"{category} {event.status_code}".strip()
+        _market_fields(event, values)
     elif isinstance(event, News):
-        values["symbols_text"] = ", ".join(display_name(c, names.get(c, "")) for c in event.symbols)
-        parts = (values["symbols_text"], event.provider, values["hhmmss"])
-        values["news_line"] = " · ".join(part for part in parts if part)
+        values["symbols_text"] = ", ".join(_display(c, stocks) for c in event.symbols)
+        related = t("news.related", symbols=values["symbols_text"], hhmmss=values["hhmmss"])
+        values["news_line"] = related if event.symbols else values["hhmmss"]
     elif isinstance(event, Fill):
-        values["amount"] = values["qty"] * values["price"]
+        _fill_fields(event, values)
+    elif isinstance(event, PriceLimit):
+        values["limit_label"] = t(f"limit.{event.direction}")
+        values["limit_headline"] = t(f"limit.{event.direction}.{event.state}")
+        values["limit_state"] = t(f"limit.state.{event.state}")
     return values
+
+
+def _display(code: str, stocks: StockBook) -> str:
+    return display_name(code, stocks.name(code))
+
+
+def _vi_fields(event: Vi, values: dict[str, Any]) -> None:
+    values["state_label"] = t(f"vi.state.{event.state}")
+    kind = lookup(f"vi.kind.{event.vi_kind}") or event.vi_kind
+    values["kind_label"] = kind
+    values["direction_label"] = lookup(f"direction.{event.direction}") or ""
+    trigger = t("vi.trigger", price=event.vi_price, rate=event.rate)
+    parts = (t("vi.kind", kind=kind), values["direction_label"], trigger)
+    values["vi_line"] = " · ".join(part for part in parts if part)
+
+
+def _condition_fields(event: ConditionHit, values: dict[str, Any], stocks: StockBook) -> None:
+    values["condition_label"] = event.condition or f"#{event.seq}"
+    values["action_label"] = lookup(f"condition.{event.action}") or ""
+    shown = ", ".join(_display(c, stocks) for c in event.matches[:SNAPSHOT_LIST_MAX])
+    rest = len(event.matches) - SNAPSHOT_LIST_MAX
+    values["matches_text"] = t("condition.more", shown=shown, rest=rest) if rest > 0 else shown
+
+
+def _market_fields(event: MarketStatus, values: dict[str, Any]) -> None:
+    # ``market_ko`` stays Korean whatever the language: trader templates were written for it.
+    values["market_ko"] = ko.MESSAGES.get(f"market.{event.market}") or (
+        event.market or event.market_code
+    )
+    values["market_label"] = lookup(f"market.{event.market}") or event.market or event.market_code
+    category = lookup(f"category.{event.category}") or event.category
+    values["category_label"] = category
+    group = MARKET_GROUPS.get(event.market, "")
+    values["label_text"] = (
+        market_status(group, event.status_code)
+        or event.label
+        or t("market.status", category=category, code=event.status_code).strip()
+    )
+
+
+def _fill_fields(event: Fill, values: dict[str, Any]) -> None:
+    values["amount"] = event.qty * event.price
+    values["side_label"] = t(f"side.{event.side or 'none'}")
+    values["status_label"] = lookup(f"fill.status.{event.status}") or event.status
+    values["status_icon"] = STATUS_ICONS.get(event.status, "📋")
+    values["reason_text"] = t("fill.reason", reason=event.reason) if event.reason else ""
 
 
 def render(template: str, fields: dict[str, Any]) -> str | None:

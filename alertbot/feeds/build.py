@@ -10,12 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from tenacity import wait_exponential
+
 from alertbot.events import now_kst
 from alertbot.feeds.base import Backoff, EventSink, Feed, NoticeSink, RawSink
 from alertbot.feeds.kiwoom.client import KiwoomFeed
+from alertbot.feeds.kiwoom.stocklist import KiwoomStockList
 from alertbot.feeds.kiwoom.token import TokenIssuer
 from alertbot.feeds.ls.client import LsFeed
+from alertbot.feeds.ls.stocklist import LsStockList
 from alertbot.feeds.ls.token import LsTokenIssuer
+from alertbot.feeds.stocklist import StockListLoader
 from alertbot.feeds.token import broker_token
 from alertbot.settings import Settings
 
@@ -68,3 +73,23 @@ def build_feeds(
     wiring = FeedWiring(on_event, on_notice, on_raw, backoff, clock)
     feeds = (factory(settings, wiring) for factory in SOURCES)
     return [feed for feed in feeds if feed is not None]
+
+
+def stock_loaders(
+    settings: Settings, feeds: list[Feed], backoff: Backoff | None = None
+) -> list[tuple[str, StockListLoader]]:
+    """The stock list of each broker in use whose REST the bot may call, on the feed's own
+    token source (retried at the feeds' pace when ``backoff`` is given)."""
+    wait = wait_exponential(backoff.initial, max=backoff.maximum) if backoff else None
+    lists = {
+        "kiwoom": (KiwoomStockList, settings.kiwoom),
+        "ls": (LsStockList, settings.ls),
+    }
+    loaders: list[tuple[str, StockListLoader]] = []
+    for feed in feeds:
+        if feed.name in lists:
+            kind, credentials = lists[feed.name]
+            if credentials.rest:
+                token = feed.token  # type: ignore[attr-defined]
+                loaders.append((feed.name, kind(credentials.api_url, token, wait=wait)))
+    return loaders

@@ -21,6 +21,8 @@ from websockets.asyncio.server import ServerConnection
 
 from alertbot.events import now_kst
 from alertbot.sim.base import Handler, Session, WebSocketSimulator
+from alertbot.sim.stocks import StockListing
+from alertbot.stocks.book import Stock
 from alertbot.subscriptions import Subscriptions
 
 SIM_TOKEN = "sim-kiwoom-token"
@@ -101,12 +103,18 @@ class KiwoomSimulator(WebSocketSimulator[SimSession]):
         self.issued: list[str] = []
         self.one_session_per_key = False
         """As the real server: a LOGIN ends the other sessions of its token with R10001."""
+        self.stock_list = StockListing()
+        """ka10099 (종목정보 리스트): what it lists, its page size, scripted failures."""
 
     path = "/api/dostk/websocket"
 
     def http_routes(self) -> list[tuple[str, str, Handler]]:
-        """``POST {api_url}/oauth2/token`` issues tokens (``KIWOOM_API_URL``)."""
-        return [("POST", "/oauth2/token", self._issue_token)]
+        """``POST {api_url}/oauth2/token`` issues tokens (``KIWOOM_API_URL``);
+        ``/api/dostk/stkinfo`` serves ka10099, paged with ``cont-yn``/``next-key``."""
+        return [
+            ("POST", "/oauth2/token", self._issue_token),
+            ("POST", "/api/dostk/stkinfo", self._stock_info),
+        ]
 
     # ------------------------------------------------------------------ observation
 
@@ -231,6 +239,41 @@ class KiwoomSimulator(WebSocketSimulator[SimSession]):
             }
         )
 
+    async def _stock_info(self, request: web.Request) -> web.Response:
+        """ka10099 as the vendor documents it (reference/kiwoom/stock-list-ka10099.md)."""
+        listing = self.stock_list
+        try:
+            body = orjson.loads(await request.read())
+        except orjson.JSONDecodeError:
+            body = None
+        listing.record(request.headers, body)
+        await self.notify()
+        if listing.unavailable():
+            return web.Response(status=503, text="<html>Service Unavailable</html>")
+        if request.headers.get("api-id") != "ka10099":
+            return _json(
+                {"return_code": 2, "return_msg": "[1504:해당 URI에서 지원하지 않는 API ID]"}
+            )
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer ") or not self._token_ok(auth.removeprefix("Bearer ")):
+            return _json({"return_code": 3, "return_msg": "[8005:Token이 유효하지 않습니다]"})
+        market = body.get("mrkt_tp") if isinstance(body, dict) else None
+        if not isinstance(market, str) or not market:
+            return _json({"return_code": 2, "return_msg": "[1511:필수 입력 값에 값이 누락]"})
+        key = request.headers.get("next-key", "") if request.headers.get("cont-yn") == "Y" else ""
+        rows = [s for s in listing.stocks if KIWOOM_MARKETS.get(s.market) == market]
+        shown, next_key = listing.page(rows, key)
+        answer = {
+            "return_code": 0,
+            "return_msg": "정상적으로 처리되었습니다",
+            "list": [_stock_row(stock, market) for stock in shown],
+        }
+        headers = {"api-id": "ka10099", "cont-yn": "Y" if next_key else "N"}
+        headers["next-key"] = next_key or ""
+        response = _json(answer)
+        response.headers.update(headers)
+        return response
+
     # ------------------------------------------------------------------ WebSocket side
 
     def new_session(self, connection: ServerConnection, id: int) -> SimSession:
@@ -331,6 +374,30 @@ class KiwoomSimulator(WebSocketSimulator[SimSession]):
 
 def _ok(trnm: str) -> dict[str, Any]:
     return {"trnm": trnm, "return_code": 0, "return_msg": ""}
+
+
+KIWOOM_MARKETS = {"KOSPI": "0", "KOSDAQ": "10", "KONEX": "50", "ETF": "8", "ETN": "60"}
+"""Our market name → ka10099 ``mrkt_tp``."""
+
+
+def _stock_row(stock: Stock, market: str) -> dict[str, str]:
+    """One ka10099 ``list`` row: every value a string, numbers zero-padded [doc]."""
+    return {
+        "code": stock.code,
+        "name": stock.name,
+        "listCount": "0000000100000000",
+        "auditInfo": "정상",
+        "regDay": "19750611",
+        "lastPrice": f"{stock.prev_close:08d}",
+        "state": "증거금20%|담보대출|신용가능",
+        "marketCode": market,
+        "marketName": "거래소" if market == "0" else "코스닥" if market == "10" else stock.market,
+        "upName": "",
+        "upSizeName": "",
+        "companyClassName": "",
+        "orderWarning": "0",
+        "nxtEnable": "Y",
+    }
 
 
 def _json(body: dict[str, Any]) -> web.Response:

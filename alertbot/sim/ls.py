@@ -18,6 +18,8 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from alertbot.sim.base import Handler, Session, WebSocketSimulator
+from alertbot.sim.stocks import StockListing
+from alertbot.stocks.book import Stock
 
 SIM_APPKEY = "sim-ls-appkey"
 SIM_APPSECRET = "sim-ls-appsecret"
@@ -82,9 +84,11 @@ class LsSimulator(WebSocketSimulator[SimSession]):
         """Every token request's form fields and content type, in arrival order."""
         self.refuse: dict[tuple[str, str], tuple[str, str]] = {}
         """Scripted refusals: (tr_cd, tr_key) → (rsp_cd, rsp_msg)."""
+        self.stock_list = StockListing()
+        """t8436 (주식종목조회 API용): what it lists, its page size, scripted failures."""
 
     def http_routes(self) -> list[tuple[str, str, Handler]]:
-        return [("POST", "/oauth2/token", self._token)]
+        return [("POST", "/oauth2/token", self._token), ("POST", "/stock/etc", self._stock_etc)]
 
     @property
     def ws_url(self) -> str:
@@ -140,6 +144,41 @@ class LsSimulator(WebSocketSimulator[SimSession]):
             self.expires_field: self.expires_in,
         }
         return web.json_response(body)
+
+    async def _stock_etc(self, request: web.Request) -> web.Response:
+        """t8436 (docs/protocol/ls-t8436-stock-list.md), paged with ``tr_cont``/``tr_cont_key``."""
+        listing = self.stock_list
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        listing.record(request.headers, body)
+        await self.notify()
+        if listing.unavailable():
+            return web.Response(status=503, text="<html>Service Unavailable</html>")
+        auth = request.headers.get("authorization", "")
+        if auth.removeprefix("Bearer ") not in self.tokens:
+            return self._refusal(500, *TOKEN_INVALID)
+        if request.headers.get("tr_cd") != "t8436":
+            return self._refusal(500, *UNKNOWN_TR)
+        block = body.get("t8436InBlock") if isinstance(body, dict) else None
+        gubun = block.get("gubun") if isinstance(block, dict) else None
+        if gubun not in ("0", "1", "2"):
+            return self._refusal(500, *BAD_REQUEST)
+        markets = {"0": ("KOSPI", "KOSDAQ", "ETF", "ETN"), "1": ("KOSPI",), "2": ("KOSDAQ",)}
+        rows = [s for s in listing.stocks if s.market in markets[gubun]]
+        key = (
+            request.headers.get("tr_cont_key", "") if request.headers.get("tr_cont") == "Y" else ""
+        )
+        shown, next_key = listing.page(rows, key)
+        answer = {
+            "rsp_cd": "00000",
+            "rsp_msg": "정상적으로 조회가 완료되었습니다.",
+            "t8436OutBlock": [_t8436_row(stock) for stock in shown],
+        }
+        headers = {"tr_cd": "t8436", "tr_cont": "Y" if next_key else "N"}
+        headers["tr_cont_key"] = next_key or ""
+        return web.json_response(answer, headers=headers)
 
     @staticmethod
     def _refusal(status: int, code: str, message: str) -> web.Response:
@@ -381,3 +420,22 @@ def fill(
             "accno": account,
         },
     )
+
+
+def _t8436_row(stock: Stock) -> dict[str, object]:
+    """One ``t8436OutBlock`` row; numbers are JSON numbers, as in the vendor's example."""
+    return {
+        "hname": stock.name,
+        "shcode": stock.code,
+        "expcode": f"KR7{stock.code}00{stock.code[-1]}",
+        "etfgubun": {"ETF": "1", "ETN": "2"}.get(stock.market, "0"),
+        "uplmtprice": stock.upper_limit,
+        "dnlmtprice": stock.lower_limit,
+        "jnilclose": stock.prev_close,
+        "memedan": "00001",
+        "recprice": stock.prev_close,
+        "gubun": "2" if stock.market == "KOSDAQ" else "1",
+        "bu12gubun": "01",
+        "spac_gubun": "N",
+        "filler": "",
+    }

@@ -13,6 +13,7 @@ from alertbot.engine.cooldowns import Cooldowns
 from alertbot.engine.engine import Engine
 from alertbot.events import ConditionHit, Event, Fill, MarketStatus, News, Tick, Vi
 from alertbot.state import StateDB
+from alertbot.stocks.book import Stock, StockBook
 from alertbot.subscriptions import Subscriptions
 from tests.engine.support import MONDAY_10AM, ruleset
 
@@ -82,7 +83,7 @@ def test_price_alert_names_the_stock_and_the_numbers(tmp_path: Path) -> None:
     assert alert.kind == "price" and alert.symbol == "005930"
     assert "삼성전자(005930)" in alert.text
     assert "80,100원" in alert.text and "80,000원" in alert.text and "상향 돌파" in alert.text
-    assert alert.summary == "삼성전자(005930) 80,100 ↑80,000"
+    assert alert.summary == "삼성전자(005930) 80,100원 ↑80,000"
     assert alert.channels == ("log",)
 
 
@@ -157,10 +158,13 @@ def test_vi(tmp_path: Path, keys: str, changes: dict[str, object], fires: bool) 
 def test_vi_default_message(tmp_path: Path) -> None:
     [alert] = engine(tmp_path, "- {name: v, event: vi}").evaluate(vi(direction="up"))
     assert alert.text == (
-        "⚡ VI 발동 삼성전자(005930)\n정적 VI · 상승 · 발동가 78,400원 (+10.02%)\n10:00:00 · KRX"
+        "⚡ VI 발동 삼성전자(005930)\n"
+        "정적 VI · 상승 · 발동가 78,400원 (기준가 대비 +10.02%)\n10:00:00"
     )
     [no_direction] = engine(tmp_path, "- {name: v, event: vi}").evaluate(vi())
     assert "정적 VI · 발동가 78,400원" in no_direction.text
+    [nxt] = engine(tmp_path, "- {name: v, event: vi}").evaluate(replace(vi(), venue="NXT"))
+    assert nxt.text.endswith("10:00:00 · NXT")
 
 
 # ---------------------------------------------------------------------- condition
@@ -332,8 +336,8 @@ def test_market(tmp_path: Path, keys: str, changes: dict[str, object], fires: bo
 
 def test_market_message(tmp_path: Path) -> None:
     [alert] = engine(tmp_path, "- {name: m, event: market}").evaluate(market())
-    assert alert.text.startswith("🚨 코스피 서킷브레이크 1단계 발동")
-    assert alert.summary == "코스피 서킷브레이크 1단계 발동"
+    assert alert.text.startswith("🚨 코스피 서킷브레이커 1단계 발동")
+    assert alert.summary == "코스피 서킷브레이커 1단계 발동"
 
 
 # ---------------------------------------------------------------------- news
@@ -391,7 +395,10 @@ def test_news_rules_share_one_keyword_pass(tmp_path: Path) -> None:
 def test_news_default_message(tmp_path: Path) -> None:
     eng = engine(tmp_path, "- {name: n, event: news}")
     [alert] = eng.evaluate(news("삼성전자 신고가", ("005930",)))
-    assert alert.text.startswith("📰 삼성전자 신고가\n005930 · 연합뉴스 · 10:00:00")
+    assert alert.text == "📰 삼성전자 신고가\n관련 종목: 005930 · 10:00:00"
+    named = Engine(eng.ruleset, stocks=StockBook([Stock("005930", "삼성전자")]))
+    [alert] = named.evaluate(news("삼성전자 신고가", ("005930",)))
+    assert alert.text == "📰 삼성전자 신고가\n관련 종목: 삼성전자(005930) · 10:00:00"
 
 
 # ---------------------------------------------------------------------- active, cooldown
@@ -571,20 +578,20 @@ def test_names_learned_from_other_events_fill_in_for_feeds_without_them(tmp_path
     )
     eng.evaluate(replace(tick(99), name=""))
     [before] = eng.evaluate(replace(tick(101), name="", price=101))
-    assert before.text.startswith("📈 005930 101원")
+    assert before.text.startswith("📈 005930 100원 상향 돌파\n현재가 101원")
     eng.evaluate(vi())
     eng.evaluate(replace(tick(99), name=""))
     [after] = eng.evaluate(replace(tick(101), name=""))
-    assert after.text.startswith("📈 삼성전자(005930) 101원")
+    assert after.text.startswith("📈 삼성전자(005930) 100원 상향 돌파\n현재가 101원")
     [snapshot] = eng.evaluate(hit(action="snapshot", matches=("005930", "000660")))
     assert snapshot.text.endswith("2종목: 삼성전자(005930), 000660")
 
 
 def test_market_without_a_label_names_the_category_in_korean(tmp_path: Path) -> None:
     [alert] = engine(tmp_path, "- {name: m, event: market, status: any}").evaluate(
-        market(label="", category="sidecar", status_code="64")
+        market(label="", category="sidecar", status_code="99")
     )
-    assert alert.text.startswith("🚨 코스피 사이드카 64")
+    assert alert.text.startswith("🚨 코스피 사이드카 99")
 
 
 def test_news_line_leaves_out_what_the_feed_did_not_send(tmp_path: Path) -> None:

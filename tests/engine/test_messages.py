@@ -5,25 +5,26 @@ from __future__ import annotations
 import pytest
 
 from alertbot.engine.messages import (
-    DEFAULT_MESSAGES,
+    FILL_ORDER,
     SNAPSHOT,
-    SUMMARIES,
     check_template,
     render,
     sample_fields,
 )
 from alertbot.engine.schema import KINDS
+from alertbot.i18n import CATALOGS
+
+MESSAGE_KINDS = {**{kind: kind for kind in KINDS}, SNAPSHOT: "condition", FILL_ORDER: "fill"}
+"""Default message key → the event kind whose fields it formats."""
 
 
-@pytest.mark.parametrize("key", list(DEFAULT_MESSAGES))
-def test_defaults_and_summaries_are_valid_templates(key: str) -> None:
-    kind = "condition" if key == SNAPSHOT else key
-    assert check_template(kind, DEFAULT_MESSAGES[key]) is None
-    assert check_template(kind, SUMMARIES[key]) is None
-
-
-def test_every_kind_has_a_default() -> None:
-    assert set(KINDS) <= set(DEFAULT_MESSAGES) and set(KINDS) <= set(SUMMARIES)
+@pytest.mark.parametrize("lang", list(CATALOGS))
+@pytest.mark.parametrize("key", list(MESSAGE_KINDS))
+def test_defaults_and_summaries_are_valid_templates(key: str, lang: str) -> None:
+    kind = MESSAGE_KINDS[key]
+    catalog = CATALOGS[lang]
+    assert check_template(kind, catalog[f"alert.{key}"]) is None
+    assert check_template(kind, catalog[f"summary.{key}"]) is None
 
 
 TEMPLATES = [

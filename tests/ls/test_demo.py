@@ -39,7 +39,7 @@ async def test_the_demo_shows_sidecar_circuit_breaker_and_keyword_news(
     await run_demo(tmp_path)
     out = capsys.readouterr().out
     assert "사이드카 매도 발동" in out
-    assert "서킷브레이크 1단계 발동" in out
+    assert "서킷브레이커 1단계 발동" in out
     assert "수산화리튬" in out and "엔비디아 실적" not in out  # a headline without the keywords
 
 

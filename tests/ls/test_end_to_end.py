@@ -139,7 +139,7 @@ rules:
     texts = [m.text for m in fake_telegram.messages]
     assert len(texts) == 2
     assert any("사이드카 매도 발동" in t for t in texts)
-    assert any("서킷브레이크 1단계 발동" in t for t in texts)
+    assert any("서킷브레이커 1단계 발동" in t for t in texts)
 
 
 async def test_keyword_news_from_nws_reaches_telegram(

@@ -59,8 +59,8 @@ def rules(tmp_path: Path) -> Path:
 def expected(recording: Path) -> list[str]:
     return [
         "── 2026-11-20 Fri ──",
-        "09:05:12  vi-samsung  삼성전자(005930) VI 발동 78,400 (+10.00%)  → phone",
-        "09:15:02  samsung-80k  삼성전자(005930) 80,100 ↑80,000  → phone",
+        "09:05:12  vi-samsung  삼성전자(005930) VI 발동 발동가 78,400원 (+10.00%)  → phone",
+        "09:15:02  samsung-80k  삼성전자(005930) 80,100원 ↑80,000  → phone",
         "09:30:00  battery-news  2차전지 대규모 수주  → log",
         "13:12:00  halts-afternoon  코스피 사이드카 매수 발동  → phone",
         "",

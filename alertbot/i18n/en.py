@@ -1,0 +1,122 @@
+"""English: everything alertbot says, with ``ALERTBOT_LANG=en``. Keys and fields match ``ko.py``."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    # ── alerts
+    "alert.vi": "⚡ VI {state_label} {display}\n{vi_line}\n{hhmmss}{venue_text}",
+    "alert.price": (
+        "{arrow} {display} {cross_label} {level_text}{late_note}\n"
+        "price {price:,} KRW (day {rate:+.2f}%) · {hhmmss}{venue_text}"
+    ),
+    "alert.condition": "🔎 Condition {condition_label} {action_label}: {display}\n{hhmmss}",
+    "alert.condition_snapshot": (
+        "🔎 Condition {condition_label} now matching {match_count} stocks: {matches_text}"
+    ),
+    "alert.fill": (
+        "💰 {side_label} filled {display}\n"
+        "filled {qty:,} × {price:,} KRW (ordered {order_qty:,}, open {unfilled:,})\n"
+        "order {order_no} · {hhmmss}"
+    ),
+    "alert.fill_order": (
+        "{status_icon} {side_label} {status_label} {display}\n"
+        "ordered {order_qty:,}{reason_text}\n"
+        "order {order_no} · {hhmmss}"
+    ),
+    "alert.market": "🚨 {market_label} {label_text}\n{hhmmss}",
+    "alert.news": "📰 {title}\n{news_line}",
+    "alert.limit": "{limit_headline} {display} {price:,} KRW ({rate:+.2f}%) · {hhmmss}",
+    "alert.volume": (
+        "📊 volume spike {display} {volume:,}/min (average {average:,.0f} × {ratio:.1f}) · {minute}"
+    ),
+    # ── one-line summaries
+    "summary.vi": "{display} VI {state_label} at {vi_price:,} KRW ({rate:+.2f}%)",
+    "summary.price": "{display} {price:,} KRW {level_short}",
+    "summary.condition": "{display} {condition_label} {action_label}",
+    "summary.condition_snapshot": "{condition_label} now matching {match_count} stocks",
+    "summary.fill": "{display} {side_label} filled {qty:,} × {price:,} KRW",
+    "summary.fill_order": "{display} {side_label} {status_label} {order_qty:,}{reason_text}",
+    "summary.market": "{market_label} {label_text}",
+    "summary.news": "{title}",
+    "summary.limit": "{display} {limit_label} {limit_state} {price:,}",
+    "summary.volume": "{display} volume {volume:,}/min ×{ratio:.1f}",
+    # ── pieces of alerts
+    "vi.trigger": "trigger {price:,} KRW ({rate:+.2f}% vs reference)",
+    "vi.kind": "{kind} VI",
+    "vi.state.triggered": "triggered",
+    "vi.state.released": "released",
+    "vi.kind.static": "static",
+    "vi.kind.dynamic": "dynamic",
+    "vi.kind.static+dynamic": "static+dynamic",
+    "direction.up": "up",
+    "direction.down": "down",
+    "venue": " · {venue}",
+    "price.level": "{level:,} KRW",
+    "price.level_pct": "day change {level:+g}%",
+    "price.cross.up": "crossed above",
+    "price.cross.down": "fell below",
+    "price.late": " (crossed before the alert hours, still past it)",
+    "condition.enter": "entered",
+    "condition.exit": "left",
+    "condition.more": "{shown} and {rest} more",
+    "side.buy": "Buy",
+    "side.sell": "Sell",
+    "side.none": "Order",
+    "fill.reason": " · reason: {reason}",
+    "fill.status.접수": "accepted",
+    "fill.status.정정": "amended",
+    "fill.status.취소": "cancelled",
+    "fill.status.확인": "confirmed",
+    "fill.status.거부": "rejected",
+    "limit.up": "upper limit",
+    "limit.down": "lower limit",
+    "limit.up.reached": "🔺 upper limit",
+    "limit.down.reached": "🔻 lower limit",
+    "limit.up.released": "↩️ left upper limit",
+    "limit.down.released": "↩️ left lower limit",
+    "limit.state.reached": "reached",
+    "limit.state.released": "left",
+    "news.related": "related: {symbols} · {hhmmss}",
+    "market.kospi": "KOSPI",
+    "market.kosdaq": "KOSDAQ",
+    "market.konex": "KONEX",
+    "market.derivatives": "derivatives",
+    "market.nxt": "NXT",
+    "market.krx_night": "KRX night derivatives",
+    "market.us": "US stocks",
+    "market.china_am": "China stocks (morning)",
+    "market.china_pm": "China stocks (afternoon)",
+    "market.hongkong_am": "Hong Kong stocks (morning)",
+    "market.hongkong_pm": "Hong Kong stocks (afternoon)",
+    "market.japan_am": "Japan stocks (morning)",
+    "market.japan_pm": "Japan stocks (afternoon)",
+    "category.circuit_breaker": "circuit breaker",
+    "category.sidecar": "sidecar",
+    "category.session": "session",
+    "category.price_limit": "price limit",
+    "category.other": "other",
+    "market.status": "{category} {code}",
+    # ── the stock master
+    "stocks.load_failed": (
+        "⚠️ could not load the stock list ({broker}): {error}\n"
+        "going on with the {count:,} stock names known; trying again tomorrow."
+    ),
+}
+
+MARKET_STATUS: dict[str, str] = {
+    "stocks:61": "circuit breaker stage 1 triggered",
+    "stocks:62": "circuit breaker stage 1 lifted, orders accepted again",
+    "stocks:63": "circuit breaker stage 1 call auction ended",
+    "stocks:64": "sidecar (sell) triggered",
+    "stocks:65": "sidecar (sell) lifted",
+    "stocks:66": "sidecar (buy) triggered",
+    "stocks:67": "sidecar (buy) lifted",
+    "stocks:68": "circuit breaker stage 2 triggered",
+    "stocks:69": "circuit breaker stage 3 triggered, trading ends for the day",
+    "stocks:70": "circuit breaker stage 2 lifted, orders accepted again",
+    "stocks:71": "circuit breaker stage 2 call auction ended",
+    "derivatives:61": "KOSPI circuit breaker stage 3: linked derivatives end for the day",
+    "derivatives:62": "circuit breaker lifted, orders accepted again",
+    "derivatives:63": "circuit breaker intraday call auction closed",
+}
+"""``<market group>:<LS jstatus>`` → label; codes not listed read "<category> <code>"."""

@@ -1,0 +1,123 @@
+"""한국어: alertbot이 하는 모든 말 (기본 언어). Keys and fields match ``en.py`` exactly."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    # ── alerts: the default message per event kind (fields: engine/messages.alert_fields)
+    "alert.vi": "⚡ VI {state_label} {display}\n{vi_line}\n{hhmmss}{venue_text}",
+    "alert.price": (
+        "{arrow} {display} {level_text} {cross_label}{late_note}\n"
+        "현재가 {price:,}원 (전일 대비 {rate:+.2f}%) · {hhmmss}{venue_text}"
+    ),
+    "alert.condition": "🔎 조건검색 {condition_label} {action_label}: {display}\n{hhmmss}",
+    "alert.condition_snapshot": (
+        "🔎 조건검색 {condition_label} 현재 편입 {match_count}종목: {matches_text}"
+    ),
+    "alert.fill": (
+        "💰 {side_label} 체결 {display}\n"
+        "체결 {qty:,}주 × {price:,}원 (주문 {order_qty:,}주, 미체결 {unfilled:,}주)\n"
+        "주문번호 {order_no} · {hhmmss}"
+    ),
+    "alert.fill_order": (
+        "{status_icon} {side_label} {status_label} {display}\n"
+        "주문 {order_qty:,}주{reason_text}\n"
+        "주문번호 {order_no} · {hhmmss}"
+    ),
+    "alert.market": "🚨 {market_label} {label_text}\n{hhmmss}",
+    "alert.news": "📰 {title}\n{news_line}",
+    "alert.limit": "{limit_headline} {display} {price:,}원 ({rate:+.2f}%) · {hhmmss}",
+    "alert.volume": (
+        "📊 거래량 급증 {display} {volume:,}주/분 (평균 {average:,.0f}주 × {ratio:.1f}) · {minute}"
+    ),
+    # ── one-line summaries: digests, logs and `alertbot replay`
+    "summary.vi": "{display} VI {state_label} 발동가 {vi_price:,}원 ({rate:+.2f}%)",
+    "summary.price": "{display} {price:,}원 {level_short}",
+    "summary.condition": "{display} {condition_label} {action_label}",
+    "summary.condition_snapshot": "{condition_label} 현재 편입 {match_count}종목",
+    "summary.fill": "{display} {side_label} 체결 {qty:,}주 × {price:,}원",
+    "summary.fill_order": "{display} {side_label} {status_label} {order_qty:,}주{reason_text}",
+    "summary.market": "{market_label} {label_text}",
+    "summary.news": "{title}",
+    "summary.limit": "{display} {limit_label} {limit_state} {price:,}",
+    "summary.volume": "{display} 거래량 {volume:,}주/분 ×{ratio:.1f}",
+    # ── pieces of alerts
+    "vi.trigger": "발동가 {price:,}원 (기준가 대비 {rate:+.2f}%)",
+    "vi.kind": "{kind} VI",
+    "vi.state.triggered": "발동",
+    "vi.state.released": "해제",
+    "vi.kind.static": "정적",
+    "vi.kind.dynamic": "동적",
+    "vi.kind.static+dynamic": "정적+동적",
+    "direction.up": "상승",
+    "direction.down": "하락",
+    "venue": " · {venue}",
+    "price.level": "{level:,}원",
+    "price.level_pct": "등락률 {level:+g}%",
+    "price.cross.up": "상향 돌파",
+    "price.cross.down": "하향 이탈",
+    "price.late": " (알림 시간 전에 돌파, 지금도 유지)",
+    "condition.enter": "편입",
+    "condition.exit": "이탈",
+    "condition.more": "{shown} 외 {rest}종목",
+    "side.buy": "매수",
+    "side.sell": "매도",
+    "side.none": "주문",
+    "fill.reason": " · 사유: {reason}",
+    "fill.status.접수": "접수",
+    "fill.status.정정": "정정",
+    "fill.status.취소": "취소",
+    "fill.status.확인": "확인",
+    "fill.status.거부": "거부",
+    "limit.up": "상한가",
+    "limit.down": "하한가",
+    "limit.up.reached": "🔺 상한가",
+    "limit.down.reached": "🔻 하한가",
+    "limit.up.released": "↩️ 상한가 이탈",
+    "limit.down.released": "↩️ 하한가 이탈",
+    "limit.state.reached": "도달",
+    "limit.state.released": "이탈",
+    "news.related": "관련 종목: {symbols} · {hhmmss}",
+    "market.kospi": "코스피",
+    "market.kosdaq": "코스닥",
+    "market.konex": "코넥스",
+    "market.derivatives": "파생상품",
+    "market.nxt": "NXT",
+    "market.krx_night": "KRX 야간파생",
+    "market.us": "미국주식",
+    "market.china_am": "중국주식 오전",
+    "market.china_pm": "중국주식 오후",
+    "market.hongkong_am": "홍콩주식 오전",
+    "market.hongkong_pm": "홍콩주식 오후",
+    "market.japan_am": "일본주식 오전",
+    "market.japan_pm": "일본주식 오후",
+    "category.circuit_breaker": "서킷브레이커",
+    "category.sidecar": "사이드카",
+    "category.session": "장운영",
+    "category.price_limit": "가격제한폭",
+    "category.other": "기타",
+    "market.status": "{category} {code}",
+    # ── the stock master
+    "stocks.load_failed": (
+        "⚠️ 종목 정보를 불러오지 못했습니다 ({broker}): {error}\n"
+        "알고 있는 종목 {count:,}개의 이름으로 계속합니다. 내일 다시 시도합니다."
+    ),
+}
+
+MARKET_STATUS: dict[str, str] = {
+    "stocks:61": "서킷브레이커 1단계 발동",
+    "stocks:62": "서킷브레이커 1단계 해제, 호가접수 재개",
+    "stocks:63": "서킷브레이커 1단계 동시호가 종료",
+    "stocks:64": "사이드카 매도 발동",
+    "stocks:65": "사이드카 매도 해제",
+    "stocks:66": "사이드카 매수 발동",
+    "stocks:67": "사이드카 매수 해제",
+    "stocks:68": "서킷브레이커 2단계 발동",
+    "stocks:69": "서킷브레이커 3단계 발동, 당일 장 종료",
+    "stocks:70": "서킷브레이커 2단계 해제, 호가접수 재개",
+    "stocks:71": "서킷브레이커 2단계 동시호가 종료",
+    "derivatives:61": "코스피 서킷브레이커 3단계: 관련 파생상품 당일 장 종료",
+    "derivatives:62": "서킷브레이커 해제, 호가접수 재개",
+    "derivatives:63": "서킷브레이커 장중 동시호가 마감",
+}
+"""``<market group>:<LS jstatus>`` → the label traders use (the vendor writes 서킷브레이크).
+Codes not listed read the feed's own label (``feeds/ls/jstatus.py``)."""
