@@ -37,6 +37,7 @@ def kiwoom_env(kiwoom: KiwoomSimulator, tmp_path: Path) -> dict[str, str]:
     return {
         "KIWOOM_TOKEN": kw.SIM_TOKEN,
         "KIWOOM_WS_URL": kiwoom.url,
+        "KIWOOM_API_URL": kiwoom.api_url,  # the stock list (ka10099): trades carry only codes
         "ALERTBOT_RULES": str(tmp_path),
         "ALERTBOT_STATE": str(tmp_path / "state.db"),
     }
@@ -54,8 +55,8 @@ def hynix_minutes(cum: int = 5_000_000) -> list[tuple[str, int, int]]:
     return rows
 
 
-VOLUME_TEXT = "📊 거래량 급증 000660 5,000주/분 (평균 1,000주 × 5.0) · 10:04"
-"""Trades carry only the code: the name shows once another event (a VI, a fill) gave it."""
+VOLUME_TEXT = "📊 거래량 급증 SK하이닉스(000660) 5,000주/분 (평균 1,000주 × 5.0) · 10:04"
+"""Trades carry only the code: the name comes from the broker's stock list."""
 
 
 def shown(telegram: FakeTelegram) -> str:
@@ -92,8 +93,8 @@ async def test_kiwoom_trades_make_limit_and_volume_alerts(
         for hhmmss, volume, cum in hynix_minutes():
             entry = kw.trade_entry("000660", 190_000, volume=volume, cum_volume=cum, hhmmss=hhmmss)
             await kiwoom_sim.push([entry])
-        reached = "🔺 상한가 005930 71,500원 (+29.97%) · 09:31:05"
-        released = "↩️ 상한가 이탈 005930 71,400원 (+29.79%) · 09:40:12"
+        reached = "🔺 상한가 삼성전자(005930) 71,500원 (+29.97%) · 09:31:05"
+        released = "↩️ 상한가 이탈 삼성전자(005930) 71,400원 (+29.79%) · 09:40:12"
         text = await wait_shown(fake_telegram, reached, released, VOLUME_TEXT)
     assert [text.count(line) for line in (reached, released, VOLUME_TEXT)] == [1, 1, 1]
     assert text.index(reached) < text.index(released)
@@ -155,7 +156,7 @@ async def test_one_limit_seen_by_both_feeds_is_one_alert(
                 ),
             ]
         )
-        reached = "🔺 상한가 005930 71,500원 (+29.97%) · 09:31:05"
+        reached = "🔺 상한가 삼성전자(005930) 71,500원 (+29.97%) · 09:31:05"
         await wait_shown(fake_telegram, reached)
         await ls_sim.push(ls.limit_reached("005930", "삼성전자", 71_500, hhmmss="093105"))
         await ls_sim.push(ls.limit_released("005930", "삼성전자", 71_400, 71_500))
