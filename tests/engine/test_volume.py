@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from alertbot.alerts import Alert
 from alertbot.engine.engine import Engine
+from alertbot.engine.volume import MinuteVolumes
 from alertbot.events import KST, Tick
 from tests.engine.support import ruleset
 
@@ -189,3 +193,44 @@ def test_a_new_day_starts_afresh(tmp_path: Path) -> None:
     market = started(tmp_path)
     assert market.trade("090000", 100, day=1) == []  # no history today: no average yet
     assert market.trade("090100", 100_000, day=1) == []
+
+
+# ---------------------------------------------------------------------- property
+
+
+@st.composite
+def delayed_trades(draw: st.DrawFn) -> list[tuple[int, int, int]]:
+    """(second of the day, volume, cumulative volume) in arrival order: the trades of up to
+    15 minutes from 10:00:20, some of them arriving late (after later trades)."""
+    gaps = draw(st.lists(st.integers(0, 90), min_size=1, max_size=60))
+    volumes = draw(st.lists(st.integers(1, 5_000), min_size=len(gaps), max_size=len(gaps)))
+    seconds, cum, trades = 10 * 3600 + 20, 100_000, []
+    for gap, volume in zip(gaps, volumes, strict=True):
+        seconds, cum = seconds + gap, cum + volume
+        trades.append((seconds, volume, cum))
+    delays = draw(st.lists(st.integers(0, 120), min_size=len(trades), max_size=len(trades)))
+    order = sorted(range(len(trades)), key=lambda i: (trades[i][0] + delays[i], i))
+    return [trades[i] for i in order]
+
+
+@settings(max_examples=200, deadline=None)
+@given(delayed_trades())
+def test_every_trade_counts_in_the_minute_it_was_traded(
+    trades: list[tuple[int, int, int]],
+) -> None:
+    """Whatever the arrival order, each complete minute holds exactly its own trades' volume
+    and the running minute its own; a minute's volume never depends on when frames came."""
+    tracker = MinuteVolumes()
+    for seconds, volume, cum in trades:
+        moment = datetime.combine(DAY, time(seconds // 3600, seconds // 60 % 60, seconds % 60), KST)
+        tick = Tick(source="sim", time=moment, symbol="000660", volume=volume, cum_volume=cum)
+        tracker.add(tick, ())
+    truth: dict[int, int] = {}
+    for seconds, volume, _ in trades:
+        truth[seconds // 60] = truth.get(seconds // 60, 0) + volume
+    first = trades[0][0] // 60
+    assert tracker.start == first + 1  # the minute it started in was seen in part
+    assert tracker.minute == max(truth)
+    assert tracker.running == truth[tracker.minute]
+    expected = [truth.get(minute, 0) for minute in range(tracker.start, tracker.minute)]
+    assert tracker.history == expected
