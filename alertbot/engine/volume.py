@@ -21,12 +21,12 @@ minute, a delayed frame, a threshold reached — takes the slow path.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Generic, TypeVar
 
 from alertbot.engine.schema import VOLUME_MIN_HISTORY
-from alertbot.events import Tick, VolumeSpike
+from alertbot.events import KST, Tick, VolumeSpike
 
 SESSION_OPEN = 9 * 60
 """09:00, as minutes of the day: the opening auction's match and the continuous session."""
@@ -219,6 +219,8 @@ class VolumeTrackers:
         self.stocks: dict[tuple[str, str], MinuteVolumes] = {}
 
     def add(self, tick: Tick, judges: Sequence[Judge[T]]) -> list[Spike[T]] | None:
+        if tick.time.tzinfo is not KST:  # the feeds stamp KST; minutes and the session are KST
+            tick = replace(tick, time=tick.time.astimezone(KST))
         key = (tick.symbol, tick.venue)
         tracker = self.stocks.get(key)
         if tracker is None:

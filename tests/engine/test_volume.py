@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -156,6 +156,19 @@ def test_the_closing_auction_and_after_hours_do_not_fire(tmp_path: Path) -> None
     assert market.trade("153000", 900_000) == []  # the closing auction's match
     assert market.trade("160000", 900_000) == []  # after-hours single-price trading
     assert market.trade("151910", 1) == []  # a delayed frame from the session still counts quietly
+
+
+def test_minutes_are_kst_whatever_zone_a_time_comes_in(tmp_path: Path) -> None:
+    market = started(tmp_path)
+    tick = Tick(
+        source="sim",
+        time=at("100410").astimezone(UTC),  # 01:04:10 UTC: outside the session in UTC
+        symbol="000660",
+        volume=5_000,
+        cum_volume=market.cum + 5_000,
+    )
+    [alert] = market.eng.evaluate(tick, FAR_AWAY)
+    assert alert.text.endswith("· 10:04")
 
 
 def test_missing_trade_volume_uses_the_cumulative_increase(tmp_path: Path) -> None:
