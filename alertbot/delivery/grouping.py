@@ -28,6 +28,8 @@ KIND_LABELS = {
     "fill": "💰 체결",
     "market": "🚨 시장",
     "news": "📰 뉴스",
+    "limit": "🔺 상/하한가",
+    "volume": "📊 거래량 급증",
 }
 """Digest headers when the alerts' headlines share no words."""
 
