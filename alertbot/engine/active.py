@@ -6,10 +6,17 @@ Syntax (one string, or a list of them: the rule is active in any of the windows)
     "HH:MM-HH:MM DAYS"     DAYS: weekdays | weekends | daily | a list such as mon,wed,fri
                            or a range such as mon-sat (ranges may wrap: fri-mon)
 
+    "krx"                  the KRX regular session of each trading day, from the exchange
+                           calendar (09:00–15:30; 10:00–16:30 on the 수능 day; 10:00 on
+                           the year's first day; nothing on holidays and on the year-end
+                           closure)
+    "HH:MM-HH:MM krx"      those hours, on KRX trading days only (e.g. NXT's 08:00-20:00)
+
 ``24:00`` may end a window. A window whose end is earlier than its start runs past
 midnight and belongs to the day it starts on: ``"18:00-05:00 mon-fri"`` is Monday 18:00 to
-Tuesday 05:00, …, Friday 18:00 to Saturday 05:00. Public holidays are not known: a rule
-active on weekdays is active on a weekday holiday too.
+Tuesday 05:00, …, Friday 18:00 to Saturday 05:00. Windows with weekday names are kept as
+written (other markets' hours do not follow KRX holidays); only ``krx`` consults the
+calendar (``calendar.py``), which is loaded when such a rule loads, never per event.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from alertbot.engine.calendar import krx_calendar
 from alertbot.events import KST
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -28,7 +36,11 @@ DAY_SETS = {
     "daily": frozenset(range(7)),
 }
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})(?:\s+(\S+))?$")
-SYNTAX = 'expected "HH:MM-HH:MM" optionally followed by weekdays, weekends, daily or mon-fri'
+KRX = "krx"
+SYNTAX = (
+    'expected "krx" or "HH:MM-HH:MM" optionally followed by weekdays, weekends, daily, krx'
+    " or mon-fri"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +51,30 @@ class Window:
     """Minutes after midnight, exclusive; below ``start`` when the window passes midnight."""
     days: frozenset[int]
     """Weekdays (Monday 0) the window starts on."""
+    trading_days: bool = False
+    """Only on KRX trading days (``days`` is then every day)."""
 
-    def contains(self, weekday: int, minute: int) -> bool:
+    def contains(self, day: int, weekday: int, minute: int) -> bool:
+        """``day``: the KST date's ordinal; ``weekday``: Monday 0; ``minute`` of the day."""
         if self.start < self.end:
-            return weekday in self.days and self.start <= minute < self.end
-        return (weekday in self.days and minute >= self.start) or (
-            (weekday - 1) % 7 in self.days and minute < self.end
+            return self._starts_on(day, weekday) and self.start <= minute < self.end
+        return (self._starts_on(day, weekday) and minute >= self.start) or (
+            self._starts_on(day - 1, (weekday - 1) % 7) and minute < self.end
         )
+
+    def _starts_on(self, day: int, weekday: int) -> bool:
+        if self.trading_days:
+            return krx_calendar().trades(day)
+        return weekday in self.days
+
+
+@dataclass(frozen=True, slots=True)
+class KrxSession:
+    """The KRX regular session of the day, as the exchange calendar has it."""
+
+    def contains(self, day: int, weekday: int, minute: int) -> bool:
+        session = krx_calendar().session(day)
+        return session is not None and session[0] <= minute < session[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +82,13 @@ class ActiveHours:
     """Parsed ``active:``; ``text`` is what the trader wrote (for messages and fingerprints)."""
 
     text: str
-    windows: tuple[Window, ...]
+    windows: tuple[Window | KrxSession, ...]
 
     def contains(self, when: datetime) -> bool:
         local = when.astimezone(KST)
         minute = local.hour * 60 + local.minute
-        weekday = local.weekday()
-        return any(window.contains(weekday, minute) for window in self.windows)
+        day, weekday = local.toordinal(), local.weekday()
+        return any(window.contains(day, weekday, minute) for window in self.windows)
 
 
 def parse_active(value: Any) -> ActiveHours:
@@ -70,10 +99,18 @@ def parse_active(value: Any) -> ActiveHours:
     if not items or not all(isinstance(item, str) for item in items):
         raise ValueError(f"{SYNTAX}, got {value!r}")
     windows = tuple(_window(item) for item in items)
+    if any(_uses_calendar(window) for window in windows):
+        krx_calendar()  # loaded now, with the rules, never on the first event
     return ActiveHours(", ".join(item.strip() for item in items), windows)
 
 
-def _window(text: str) -> Window:
+def _uses_calendar(window: Window | KrxSession) -> bool:
+    return isinstance(window, KrxSession) or window.trading_days
+
+
+def _window(text: str) -> Window | KrxSession:
+    if text.strip().lower() == KRX:
+        return KrxSession()
     match = _WINDOW.match(text.strip())
     if not match:
         raise ValueError(f"{SYNTAX}, got {text!r}")
@@ -83,6 +120,8 @@ def _window(text: str) -> Window:
         raise ValueError(f"{text!r}: start and end are the same; use 00:00-24:00 for all day")
     if start == 24 * 60:
         raise ValueError(f"{text!r}: a window cannot start at 24:00")
+    if days is not None and days.lower() == KRX:
+        return Window(start, end, DAY_SETS["daily"], trading_days=True)
     return Window(start, end, _days(days))
 
 
