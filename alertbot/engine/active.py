@@ -38,8 +38,8 @@ DAY_SETS = {
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})(?:\s+(\S+))?$")
 KRX = "krx"
 SYNTAX = (
-    'expected "krx" or "HH:MM-HH:MM" optionally followed by weekdays, weekends, daily, krx'
-    " or mon-fri"
+    'expected "HH:MM-HH:MM" optionally followed by weekdays, weekends, daily, krx or mon-fri;'
+    ' or "krx" for the KRX session'
 )
 
 
