@@ -26,6 +26,10 @@ from alertbot.settings import BrokerCredentials
 PROBE_SYMBOL = "005930"
 """A stock every account may register: 삼성전자."""
 UNREACHABLE = (OSError, TimeoutError, InvalidHandshake, InvalidURI, WebSocketException)
+RUNNING = (
+    "이 컴퓨터에서 alertbot이 실행 중이라 건너뜀: 키움은 앱키당 WebSocket 하나만 허용해서 "
+    "여기서 접속하면 봇의 연결이 끊깁니다. 봇을 멈추고 다시 점검하세요"
+)
 NETWORK_FIX = (
     "인터넷 연결과 {url_var}를 확인하세요. 증권사 포털에 이 서버의 공인 IP를 등록했는지, "
     "방화벽이 포트를 막지 않는지도 확인하세요"
@@ -81,7 +85,11 @@ async def token(
     return issued, ok(f"{item} 발급", f"{credentials.api_url} 에서 발급됨")
 
 
-async def kiwoom_checks(credentials: BrokerCredentials, timeout: float) -> AsyncIterator[Check]:
+async def kiwoom_checks(
+    credentials: BrokerCredentials, timeout: float, *, bot_running: bool = False
+) -> AsyncIterator[Check]:
+    """``bot_running``: Kiwoom keeps one WebSocket session per app key, so a LOGIN here would
+    end the running bot's session (R10001): the socket steps are skipped, saying so."""
     issued, check = await token(
         "키움",
         credentials,
@@ -92,9 +100,10 @@ async def kiwoom_checks(credentials: BrokerCredentials, timeout: float) -> Async
         ready_note="KIWOOM_TOKEN 사용 (발급하지 않음: 만료되면 직접 바꿔야 합니다)",
     )
     yield check
-    if issued is None:
-        yield skipped("키움 WebSocket LOGIN", "토큰이 없어 건너뜀")
-        yield skipped("키움 실시간 등록(REG)", "토큰이 없어 건너뜀")
+    if issued is None or bot_running:
+        why = "토큰이 없어 건너뜀" if issued is None else RUNNING
+        yield skipped("키움 WebSocket LOGIN", why)
+        yield skipped("키움 실시간 등록(REG)", why)
         return
     async for check in _kiwoom_socket(credentials.ws_url, issued, timeout):
         yield check

@@ -23,6 +23,7 @@ from alertbot.engine.yamlsource import RulesError
 from alertbot.events import now_kst
 from alertbot.onboarding.broker_checks import kiwoom_checks, ls_checks
 from alertbot.onboarding.checks import FAILED, Check, failed, ok, skipped
+from alertbot.ops.http import probe
 from alertbot.ops.readiness import BROKER_KEYS, no_feed, no_rules
 from alertbot.settings import Settings
 from alertbot.state import StateDB
@@ -176,7 +177,8 @@ async def diagnose(
     if not feeds and (ruleset is None or no_feed(ruleset, 0, console_only=False)):
         yield failed("증권사", "설정된 증권사 키가 없습니다", BROKER_KEYS)
     if settings.kiwoom.configured:
-        async for check in kiwoom_checks(settings.kiwoom, timeout):
+        running, _ = await asyncio.to_thread(probe, settings.http, "/healthz", 1.0)
+        async for check in kiwoom_checks(settings.kiwoom, timeout, bot_running=running):
             yield check
     if settings.ls.configured:
         async for check in ls_checks(settings.ls, timeout):

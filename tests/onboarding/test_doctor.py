@@ -21,6 +21,7 @@ from alertbot.sim.kiwoom import KiwoomSimulator
 from alertbot.sim.ls import LsSimulator
 from alertbot.sim.slack import FakeSlack
 from alertbot.sim.telegram import FakeTelegram, error_response
+from tests.ops_support import running_app
 
 BOT_TOKEN = "7000000001:AAE-doctor-test-token-0123456789ab"
 SLACK_TOKEN = "xoxb-doctor"
@@ -250,3 +251,21 @@ async def test_an_unreachable_postgresql_is_one_failed_line(world: World) -> Non
     (failure,) = failures(lines)
     assert failure.startswith("❌ 상태 저장소: PostgreSQL") and "→ 해결:" in failure
     assert password not in "\n".join(lines)
+
+
+async def test_a_running_bot_keeps_its_kiwoom_session(world: World, tmp_path: Path) -> None:
+    """Kiwoom allows one WebSocket per app key: a LOGIN from doctor would end the bot's."""
+    world.kiwoom.one_session_per_key = True
+    world.env["KIWOOM_TOKEN"] = kiwoom_sim.SIM_TOKEN
+    for name in ("KIWOOM_APPKEY", "KIWOOM_SECRETKEY"):
+        del world.env[name]
+    (tmp_path / "bot").mkdir()
+    async with running_app(tmp_path / "bot", world.kiwoom, world.telegram) as app:
+        assert app.http is not None
+        world.env["ALERTBOT_HTTP"] = f"127.0.0.1:{app.http.port}"
+        status, lines = await world.doctor(dry_run=True)
+        (bot_session,) = world.kiwoom.sessions
+        assert bot_session.open  # not kicked
+    assert status == 0, lines
+    skipped = [line for line in lines if line.startswith("⏭️ 키움")]
+    assert len(skipped) == 2 and all("실행 중" in line for line in skipped)
