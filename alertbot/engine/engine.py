@@ -241,7 +241,7 @@ class Engine:
         self, alerts: list[Alert], event: Tick, now: datetime | None, signals: TickSignals
     ) -> None:
         """A trade of a stock with limit or volume rules: its limit and volume."""
-        change = self.limits.tick(event) if signals.limit else None
+        change = self.limits.tick(event, self.stocks.get) if signals.limit else None
         if change is not None:
             now = now or self.clock()
             self._limit_rules(alerts, signals.limit, change, now)

@@ -1,12 +1,12 @@
 """상한가/하한가: where each stock stands against its daily price limit, as a state machine.
 
 A stock (on one venue) is at its upper limit, at its lower limit, or free. Two kinds of report
-move it: the stock's own trades (``Tick.sign``: 1 상한, 4 하한, any other sign free; an empty
-sign says nothing) and a feed's own limit reports (``PriceLimit``: LS's market-wide SHI/SHO).
-Each change is told once: "reached" as the stock enters a limit (re-armed only by leaving it),
-"released" as it leaves. A report that repeats what is known — the trade at the limit after
-SHI announced it, SHO after the trade that left — changes nothing, so one happening seen by
-two feeds alerts once.
+move it: the stock's own trades (``Tick.sign``: 1 상한, 4 하한, any other sign free; without a
+sign, the stock master's upper and lower limit for the day where it has them) and a feed's
+own limit reports (``PriceLimit``: LS's market-wide SHI/SHO). Each change is told once:
+"reached" as the stock enters a limit (re-armed only by leaving it), "released" as it leaves.
+A report that repeats what is known — the trade at the limit after SHI announced it, SHO
+after the trade that left — changes nothing, so one happening seen by two feeds alerts once.
 
 A stock first seen already at its limit (the bot started at 10:00 with it there) is recorded,
 not announced, like a price level already past: nothing was *reached* while we watched.
@@ -17,10 +17,12 @@ The state is the market's, kept across rule reloads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
 
 from alertbot.events import PriceLimit, Tick
+from alertbot.stocks.book import Stock
 
 SIGN_LIMITS = {"1": "up", "4": "down"}
 """전일대비기호 1 상한, 4 하한 (Kiwoom 0B FID 25, seed 001; LS ``sign``, the same codes)."""
@@ -40,12 +42,16 @@ class LimitStates:
     def __init__(self) -> None:
         self._standing: dict[tuple[str, str], _Standing] = {}
 
-    def tick(self, tick: Tick) -> PriceLimit | None:
-        """The limit event this trade makes, if it moves the stock onto or off a limit."""
+    def tick(self, tick: Tick, master: Callable[[str], Stock | None]) -> PriceLimit | None:
+        """The limit event this trade makes, if it moves the stock onto or off a limit.
+
+        Where the trade carries no sign, the stock master's limits for the day (``master``:
+        code → its row; LS's t8436 has them) tell instead, if it has them.
+        """
         sign = tick.sign
-        if not sign:
+        at = SIGN_LIMITS.get(sign, "") if sign else _from_master(tick, master(tick.symbol))
+        if at is None:
             return None
-        at = SIGN_LIMITS.get(sign, "")
         key = (tick.symbol, tick.venue)
         day = tick.time.date()
         standing = self._standing.get(key)
@@ -96,6 +102,15 @@ class LimitStates:
 
 
 OPEN = time(9, 0)
+
+
+def _from_master(tick: Tick, stock: Stock | None) -> str | None:
+    """At a limit by the master's prices; None when the master has no limits to tell by."""
+    if stock is None or not (stock.upper_limit and stock.lower_limit):
+        return None
+    if tick.price >= stock.upper_limit:
+        return "up"
+    return "down" if tick.price <= stock.lower_limit else ""
 
 
 def _opening(tick: Tick) -> bool:

@@ -9,6 +9,7 @@ import pytest
 
 from alertbot.engine.engine import Engine
 from alertbot.events import KST, PriceLimit, Tick
+from alertbot.stocks.book import Stock
 from tests.engine.support import ruleset
 
 DAY = datetime(2025, 3, 3, tzinfo=KST).date()
@@ -191,3 +192,23 @@ def test_limit_state_survives_a_reload(tmp_path: Path) -> None:
     eng.evaluate(trade("1", "100100"), at("120000"))
     eng.swap(ruleset(tmp_path, '- {name: lim2, event: limit, symbols: ["005930"], cooldown: 0}'))
     assert fired(eng, [trade("1", "100200"), trade("2", "100300"), trade("1", "100400")]) == [2]
+
+
+def test_without_a_sign_the_stock_masters_limits_tell(tmp_path: Path) -> None:
+    """A trade that carries no 전일대비기호: LS's master (t8436) has the day's limits."""
+    eng = engine(tmp_path, "state: any")
+    eng.stocks.replace([Stock("005930", "삼성전자", "KOSPI", 55_000, 71_500, 38_500)])
+    signless = [
+        trade("", "100000", price=70_000),
+        trade("", "100100", price=71_500),
+        trade("", "100200", price=71_500),
+        trade("", "100300", price=71_400),
+        trade("", "100400", price=38_500),
+    ]
+    assert fired(eng, signless) == [1, 3, 4]
+
+
+def test_without_a_sign_or_master_limits_nothing_is_guessed(tmp_path: Path) -> None:
+    eng = engine(tmp_path, "state: any")
+    eng.stocks.replace([Stock("005930", "삼성전자", "KOSPI")])  # Kiwoom's list: no limits
+    assert fired(eng, [trade("", "100000", price=70_000), trade("", "100100")]) == []
