@@ -116,21 +116,29 @@ def _count(alerts: list[Entry]) -> dict[str, int]:
 def _fit(
     alerts: list[Entry], totals: Mapping[str, int], max_text: int, measure: Callable[[str], int]
 ) -> list[Entry]:
-    """The oldest alerts whose digest fits in one message (at least one)."""
-    chosen: list[Entry] = []
+    """The oldest alerts whose digest fits in one message (at least one): an estimate line by
+    line, then a binary search on the digest itself if the estimate was short."""
+    room = max_text - HEADER_ROOM
+    count = size = 0
     kinds: set[str] = set()
-    size = 0
     for entry in alerts:
         line = measure(entry.summary or entry.text.partition("\n")[0]) + 1
         extra = line + (0 if entry.kind in kinds else HEADER_ROOM + line + 2)
-        if chosen and size + extra > max_text:
+        if count and size + extra > room:
             break
-        chosen.append(entry)
+        count += 1
         kinds.add(entry.kind)
         size += extra
-    while len(chosen) > 1 and measure(digest(chosen, totals)) > max_text - HEADER_ROOM:
-        chosen.pop()
-    return chosen
+    if measure(digest(alerts[:count], totals)) <= room:
+        return alerts[:count]
+    low, high = 1, count - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if measure(digest(alerts[:middle], totals)) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return alerts[:low]
 
 
 def _by_kind(entries: list[Entry]) -> dict[str, list[Entry]]:
