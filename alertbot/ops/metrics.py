@@ -69,8 +69,9 @@ class _FeedCollector(Collector):
 
 
 class _ChannelCollector(Collector):
-    """``alertbot_channel_stopped``: a channel stays stopped until a restart, so an alert on
-    it must see a state, not the one failure that stopped it."""
+    """``alertbot_channel_stopped``: a channel stays stopped until its service takes a message
+    again (tried every few minutes), so an alert on it must see a state, not the one failure
+    that stopped it."""
 
     def __init__(self, stopped: Callable[[], Mapping[str, bool]]) -> None:
         self.stopped = stopped
@@ -78,7 +79,7 @@ class _ChannelCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         family = GaugeMetricFamily(
             "alertbot_channel_stopped",
-            "1 when the channel stopped on a permanent error (token, chat): fix and restart",
+            "1 while the service refuses the channel (token, chat); 0 once it takes a message",
             labels=["channel"],
         )
         for channel, stopped in self.stopped().items():
