@@ -24,8 +24,10 @@ _builders = 0
 
 
 @contextmanager
-def paused() -> Iterator[None]:
-    """No cycle collection until the last of the overlapping builds ends."""
+def building() -> Iterator[None]:
+    """No cycle collection until the last of the overlapping builds ends; then what they
+    built is frozen before the collector runs again (else its first full scan, on whichever
+    thread allocates next, would be the stall this avoids)."""
     global _builders
     with _lock:
         _builders += 1
@@ -36,9 +38,5 @@ def paused() -> Iterator[None]:
         with _lock:
             _builders -= 1
             if _builders == 0:
+                gc.freeze()
                 gc.enable()
-
-
-def settle() -> None:
-    """Freeze what is alive now (the rules just built) out of every later collection."""
-    gc.freeze()

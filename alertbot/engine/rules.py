@@ -7,10 +7,12 @@ Every error names the file, the line and (where there is one) the rule.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
@@ -25,8 +27,8 @@ from alertbot.engine.yamlsource import (
     MissingVariables,
     Problem,
     RulesError,
+    Variables,
     load_yaml,
-    substitute,
 )
 
 
@@ -80,6 +82,15 @@ class RuleSet:
         if rule.cooldown is not None:
             return rule.cooldown
         return self.defaults.cooldown if rule.DEFAULT_COOLDOWN else timedelta(0)
+
+
+_NO_KEY_LINES: Mapping[str, int] = MappingProxyType({})
+
+
+def _off_line(key_lines: Mapping[str, int], line: int) -> Mapping[str, int]:
+    """Only the keys that stand on another line than their rule: ``line_of`` gives the rule's
+    line for the rest. A rule written on one line (the usual way at 100,000) keeps none."""
+    return {key: at for key, at in key_lines.items() if at != line} or _NO_KEY_LINES
 
 
 def rule_files(path: Path) -> list[Path]:
@@ -139,7 +150,7 @@ def load_rules(
     """
     loader = _Loader(env, missing, check_channel, stocks)
     files = rule_files(path)
-    with collector.paused():
+    with collector.building():
         for file in files:
             loader.read_file(file)
         if require_rules and not loader.rule_names and not loader.problems:
@@ -172,8 +183,9 @@ class _Loader:
 
     def read_file(self, file: Path) -> None:
         display = str(file)
+        variables = Variables(os.environ if self.env is None else self.env, self.missing)
         try:
-            document = load_yaml(file, display)
+            document = load_yaml(file, display, variables)
         except RulesError as exc:
             self.problems.extend(exc.problems)
             return
@@ -182,8 +194,7 @@ class _Loader:
         if not isinstance(document, Located):
             self.report(display, 1, "expected a mapping with channels, defaults, rules")
             return
-        found: list[Problem] = []
-        substitute(document, self.env, (display, 1), found, self.missing)
+        found = variables.problems
         self.problems.extend(p for p in found if p.severity == "error")
         self.ruleset.warnings.extend(p for p in found if p.severity == "warning")
         for key in document:
@@ -265,7 +276,8 @@ class _Loader:
         if not isinstance(rules, list):
             self.report(document.file, document.line_of("rules"), "rules: expected a list")
             return
-        for raw in rules:
+        for position, raw in enumerate(rules):
+            rules[position] = None  # its memory serves the next rule's model: a lower peak
             self.read_rule(document, raw)
 
     def read_rule(self, document: Located, raw: Any) -> None:
@@ -283,7 +295,7 @@ class _Loader:
         rule = _validate(RULE, raw, document.file, line, label, self.problems)
         if rule is not None:
             lines = located_raw.key_lines if located_raw else {}
-            located = LocatedRule(rule, document.file, line, lines)
+            located = LocatedRule(rule, document.file, line, _off_line(lines, line))
             self.ruleset.rules.append(located)
             self.check_listed(located)
 

@@ -7,10 +7,9 @@ dict that remembers the line of itself and of each key, so that any later error 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -83,9 +82,10 @@ class _Builder:
     overridden by the mapping's own keys, and of several merged mappings the first listed wins.
     """
 
-    def __init__(self, text: str, filename: str) -> None:
+    def __init__(self, text: str, filename: str, variables: Variables | None) -> None:
         self.loader = _SafeLoader(text)
         self.filename = filename
+        self.variables = variables
         self.anchors: dict[str, Any] = {}
         self.scalars: dict[tuple[str, bool, bool], Any] = {}
 
@@ -106,11 +106,17 @@ class _Builder:
             )
         return value
 
-    def value(self, event: yaml.Event, code: bool) -> Any:
-        """The value an event starts; ``code``: a stock-code position (numbers stay text)."""
+    def value(self, event: yaml.Event, code: bool, key: bool = False) -> Any:
+        """The value an event starts; ``code``: a stock-code position (numbers stay text);
+        ``key``: a mapping key (never substituted)."""
         kind = type(event)
         if kind is yaml.ScalarEvent:
             value = self.scalar(event, code)
+            if not key and self.variables is not None and type(value) is str and "${" in value:
+                line = event.start_mark.line + 1
+                value = self.variables.substitute(value, self.filename, line)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = value
         elif kind is yaml.MappingStartEvent:
             self._collection_tag(event, _MAP_TAG)
             value = self.mapping(event)
@@ -182,7 +188,7 @@ class _Builder:
         loader = self.loader
         while not loader.check_event(yaml.MappingEndEvent):
             key_event = loader.get_event()
-            key = self.value(key_event, code=False)
+            key = self.value(key_event, code=False, key=True)
             if key is _MERGE:
                 merged.extend(self._merge_sources(loader.get_event()))
                 continue
@@ -214,13 +220,14 @@ class _Builder:
         return sources
 
 
-def load_yaml(path: Path, display: str) -> Any:
-    """Parse one file; a syntax error becomes a ``RulesError`` with its line."""
+def load_yaml(path: Path, display: str, variables: Variables | None = None) -> Any:
+    """Parse one file, ``${VAR}`` replaced where ``variables`` is given; a syntax error
+    becomes a ``RulesError`` with its line."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RulesError([Problem(display, 1, f"cannot read: {exc.strerror or exc}")]) from None
-    builder = _Builder(decode(data, display), display)
+    builder = _Builder(decode(data, display), display, variables)
     try:
         return builder.document()
     except yaml.MarkedYAMLError as exc:
@@ -265,31 +272,22 @@ without its secret cannot work), a warning for ``alertbot check`` in a CI job or
 that has no secrets (the text stays ``${VAR}``)."""
 
 
-def substitute(
-    value: Any,
-    env: Mapping[str, str] | None,
-    where: tuple[str, int],
-    problems: list[Problem],
-    missing: MissingVariables = "error",
-) -> Any:
-    """Replace ``${VAR}`` in every string, recursively; a missing variable is a problem."""
-    env = os.environ if env is None else env
-    if isinstance(value, Located):
-        for key in list(value):
-            at = (value.file, value.line_of(key))
-            value[key] = substitute(value[key], env, at, problems, missing)
-        return value
-    if isinstance(value, list):
-        return [substitute(item, env, where, problems, missing) for item in value]
-    if isinstance(value, str) and "${" in value:
+@dataclass(slots=True)
+class Variables:
+    """``${VAR}`` in string values, replaced from ``env`` as the file is read; each variable
+    that is not set is a problem at its line (``missing`` says of which severity)."""
 
+    env: Mapping[str, str]
+    missing: MissingVariables = "error"
+    problems: list[Problem] = field(default_factory=list)
+
+    def substitute(self, text: str, file: str, line: int) -> str:
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
-            if name in env:
-                return env[name]
+            if name in self.env:
+                return self.env[name]
             message = f"environment variable {name} is not set"
-            problems.append(Problem(where[0], where[1], message, missing))
-            return match.group(0) if missing == "warning" else ""
+            self.problems.append(Problem(file, line, message, self.missing))
+            return match.group(0) if self.missing == "warning" else ""
 
-        return VARIABLE.sub(replace, value)
-    return value
+        return VARIABLE.sub(replace, text)
