@@ -52,7 +52,7 @@ log = logging.getLogger("alertbot")
 
 NO_FEEDS = (
     "none — set KIWOOM_APPKEY and KIWOOM_SECRETKEY (or KIWOOM_TOKEN), "
-    "or LS_APPKEY and LS_APPSECRET (or LS_TOKEN)"
+    "or LS_APPKEY and LS_APPSECRET (or LS_TOKEN), or DART_API_KEY"
 )
 
 
@@ -252,6 +252,7 @@ class App:
             on_notice=self.admin_notice,
             backoff=self.backoff,
             clock=self.clock,
+            state=self.state,
         )
 
     async def stop(self, drain: bool = True) -> None:

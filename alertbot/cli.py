@@ -22,7 +22,10 @@ from alertbot.settings import Settings, SettingsError
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alertbot",
-        description="Real-time alerts from Kiwoom and LS Securities feeds to Telegram and Slack.",
+        description=(
+            "Real-time alerts from Kiwoom and LS Securities feeds and DART disclosures"
+            " (DART_API_KEY) to Telegram and Slack."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"alertbot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Literal
 KST = timezone(timedelta(hours=9), "KST")
 """Korea has no daylight saving time: a fixed offset needs no tz database in the container."""
 
-Source = Literal["kiwoom", "ls", "sim"]
+Source = Literal["kiwoom", "ls", "dart", "sim"]
 ViState = Literal["triggered", "released"]
 ViKind = Literal["static", "dynamic", "static+dynamic"]
 Direction = Literal["up", "down", ""]
@@ -308,8 +308,60 @@ class VolumeSpike(Event):
         return f"volume:{self.symbol}:{self.venue}:{self.day}:{self.minute}"
 
 
+DART_VIEWER = "https://dart.fss.or.kr/dsaf001/main.do?rcpNo="
+"""OpenDART's viewer for one filing: append its ``rcept_no``."""
+CORP_CLASSES = {"Y": "kospi", "K": "kosdaq", "N": "konex", "E": "other"}
+"""OpenDART's ``corp_cls`` → the market a disclosure rule names (``markets: [kospi]``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure(Event):
+    """A regulatory filing (공시) on DART. ``time`` is when the feed first saw it: OpenDART
+    gives only the filing's date (``rcept_dt``), no time of day."""
+
+    kind: ClassVar[str] = "disclosure"
+
+    rcept_no: str = ""
+    """접수번호 (14 digits): unique per filing."""
+    report: str = ""
+    """보고서명 (``report_nm``) as filed, ``[기재정정]`` prefixes included."""
+    filer: str = ""
+    """공시 제출인명 (``flr_nm``)."""
+    corp_code: str = ""
+    market: str = ""
+    """``kospi``, ``kosdaq``, ``konex`` or ``other`` (from ``corp_cls`` Y, K, N, E)."""
+    filed: str = ""
+    """접수일자 ``YYYYMMDD``."""
+    remark: str = ""
+    """비고 (``rm``): letters such as 유, 코, 연, 정."""
+
+    @property
+    def key(self) -> str:
+        return f"disclosure:{self.rcept_no}"
+
+    @property
+    def url(self) -> str:
+        return DART_VIEWER + self.rcept_no
+
+    def fields(self) -> dict[str, Any]:
+        values = Event.fields(self)
+        values["url"] = self.url
+        values["hhmm"] = self.time.astimezone(KST).strftime("%H:%M")
+        return values
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
-    for cls in (Tick, Vi, ConditionHit, Fill, MarketStatus, News, PriceLimit, VolumeSpike)
+    for cls in (
+        Tick,
+        Vi,
+        ConditionHit,
+        Fill,
+        MarketStatus,
+        News,
+        PriceLimit,
+        VolumeSpike,
+        Disclosure,
+    )
 }
 """Rule ``event:`` name → event class."""

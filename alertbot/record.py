@@ -42,6 +42,7 @@ def recorded_subscriptions(rules: Subscriptions, symbols: Iterable[str] = ()) ->
         fills=True,
         market=True,
         news=True,
+        disclosures=True,
     )
 
 
@@ -67,7 +68,7 @@ async def record(
     if not feeds:
         raise NoFeeds(
             "no broker credentials are set: record needs KIWOOM_APPKEY/KIWOOM_SECRETKEY "
-            "(or KIWOOM_TOKEN) or LS_APPKEY/LS_APPSECRET (or LS_TOKEN)"
+            "(or KIWOOM_TOKEN), LS_APPKEY/LS_APPSECRET (or LS_TOKEN) or DART_API_KEY"
         )
     with RecordWriter(out) as writer:
         tasks = []

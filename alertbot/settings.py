@@ -24,6 +24,10 @@ KIWOOM_MOCK_WS_URL = "wss://mockapi.kiwoom.com:10000/api/dostk/websocket"
 LS_API_URL = "https://openapi.ls-sec.co.kr:8080"
 LS_WS_URL = "wss://openapi.ls-sec.co.kr:9443/websocket"
 LS_MOCK_WS_URL = "wss://openapi.ls-sec.co.kr:29443/websocket"
+DART_API_URL = "https://opendart.fss.or.kr"
+DART_POLL = 5.0
+DART_MIN_POLL = 1.0
+"""Below this the feed would spend its 20,000 daily calls before noon (pacing stretches it)."""
 
 SECRET_VARIABLES = (
     "KIWOOM_APPKEY",
@@ -32,6 +36,7 @@ SECRET_VARIABLES = (
     "LS_APPKEY",
     "LS_APPSECRET",
     "LS_TOKEN",
+    "DART_API_KEY",
 )
 
 
@@ -79,6 +84,17 @@ class BrokerCredentials(BaseModel):
         )
 
 
+class DartSettings(BaseModel):
+    """OpenDART access for the disclosure feed: the key's presence enables it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    api_key: SecretStr | None = None
+    api_url: str = DART_API_URL
+    poll: float = DART_POLL
+    """Seconds between polls in filing hours."""
+
+
 class Settings(BaseModel):
     """Everything the environment decides. Build it with ``Settings.from_env``."""
 
@@ -97,6 +113,7 @@ class Settings(BaseModel):
     """``ALERTBOT_LANG``: the language of everything the bot says (``ko`` or ``en``)."""
     kiwoom: BrokerCredentials
     ls: BrokerCredentials
+    dart: DartSettings = DartSettings()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -147,6 +164,7 @@ class Settings(BaseModel):
                     env, "LS_WS_URL", LS_MOCK_WS_URL if ls_mock else LS_WS_URL, ("ws", "wss")
                 ),
             ),
+            dart=_dart(env),
         )
 
 
@@ -218,6 +236,19 @@ def _url(env: Mapping[str, str], name: str, default: str, schemes: tuple[str, ..
     except ValueError:
         raise SettingsError(name, f"bad port in {raw!r}") from None
     return raw.rstrip("/")
+
+
+def _dart(env: Mapping[str, str]) -> DartSettings:
+    key = _text(env, "DART_API_KEY")
+    poll = _seconds(env, "DART_POLL", DART_POLL)
+    if poll < DART_MIN_POLL:
+        wanted = f"expected at least {DART_MIN_POLL:g} seconds, got {poll:g}"
+        raise SettingsError("DART_POLL", wanted)
+    return DartSettings(
+        api_key=SecretStr(key) if key else None,
+        api_url=_url(env, "DART_API_URL", DART_API_URL, ("http", "https")),
+        poll=poll,
+    )
 
 
 def _credentials(

@@ -27,6 +27,8 @@ class Subscriptions:
     news: bool = False
     limits: bool = False
     """Market-wide 상/하한가 reports (LS SHI/SHO), for limit rules with or without symbols."""
+    disclosures: bool = False
+    """Any disclosure rule: the DART feed polls only then (its daily quota is finite)."""
 
     @property
     def empty(self) -> bool:

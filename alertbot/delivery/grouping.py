@@ -30,6 +30,7 @@ KIND_LABELS = {
     "news": "📰 뉴스",
     "limit": "🔺 상/하한가",
     "volume": "📊 거래량 급증",
+    "disclosure": "📑 공시",
 }
 """Digest headers when the alerts' headlines share no words."""
 

@@ -30,6 +30,7 @@ from alertbot.engine.messages import (
 from alertbot.engine.rules import RuleSet
 from alertbot.engine.schema import (
     ConditionRule,
+    DisclosureRule,
     FillRule,
     LimitRule,
     MarketRule,
@@ -41,6 +42,7 @@ from alertbot.engine.volume import VolumeTrackers
 from alertbot.events import (
     KST,
     ConditionHit,
+    Disclosure,
     Event,
     Fill,
     MarketStatus,
@@ -102,6 +104,7 @@ class Engine:
             "market": self._market,
             "news": self._news,
             "limit": self._limit,
+            "disclosure": self._disclosure,
         }
 
     @property
@@ -341,6 +344,26 @@ class Engine:
             if rule.exclude and any(normalize(word) in found for word in rule.exclude):
                 continue
             self._fire(alerts, compiled, event, now)
+        return alerts
+
+    def _disclosure(self, event: Event, now: datetime) -> list[Alert]:
+        assert isinstance(event, Disclosure)
+        index = self._index
+        found = index.keywords.find(event.report) if event.report else set()
+        candidates = unique_in_order(
+            [*index.disclosures_by_keyword.get(*found), *index.disclosures_plain.get(event.symbol)]
+        )
+        alerts: list[Alert] = []
+        for compiled in candidates:
+            rule = compiled.rule
+            assert isinstance(rule, DisclosureRule)
+            if not _has_symbol(compiled, event.symbol):
+                continue
+            if rule.markets is not None and event.market not in rule.markets:
+                continue
+            if rule.exclude and any(normalize(word) in found for word in rule.exclude):
+                continue
+            self._fire(alerts, compiled, event, now, event.symbol or event.rcept_no)
         return alerts
 
     # ------------------------------------------------------------------ firing

@@ -20,6 +20,7 @@ from alertbot.engine.keywords import KeywordMatcher, normalize
 from alertbot.engine.rules import RuleSet
 from alertbot.engine.schema import (
     ConditionRule,
+    DisclosureRule,
     FillRule,
     LimitRule,
     MarketRule,
@@ -84,6 +85,22 @@ def unique_in_order(rules: Iterable[Compiled]) -> list[Compiled]:
     return sorted({id(c): c for c in rules}.values(), key=lambda c: c.order)
 
 
+def _add_keyword_rule(
+    compiled: Compiled,
+    rule: NewsRule | DisclosureRule,
+    by_keyword: Buckets,
+    plain: Buckets,
+    words: set[str],
+) -> None:
+    """A rule with keywords waits for one of them; without, for its stocks (or any)."""
+    if rule.keywords:
+        by_keyword.add(compiled, [normalize(k) for k in rule.keywords])
+    else:
+        plain.add(compiled, compiled.symbols)
+    words.update(rule.keywords or ())
+    words.update(rule.exclude)
+
+
 PriceEntry = tuple[Compiled, str]
 """A price-rule level's payload: the rule and which key (``above``, …) set it."""
 
@@ -114,6 +131,10 @@ class RuleIndex:
         """Keyword rules by normalized keyword (never ``any``)."""
         self.news_plain = Buckets()
         """News rules without keywords, by stock code or ``any``."""
+        self.disclosures_by_keyword = Buckets()
+        """Disclosure rules by normalized keyword of the report name (never ``any``)."""
+        self.disclosures_plain = Buckets()
+        """Disclosure rules without keywords, by stock code or ``any``."""
         self.prices: Crossings[PriceEntry] = Crossings()
         self.rates: Crossings[PriceEntry] = Crossings()
         self.limit = Buckets()
@@ -172,12 +193,11 @@ class RuleIndex:
                         symbol, key.endswith("above"), level, compiled.order, (compiled, key)
                     )
         elif isinstance(rule, NewsRule):
-            if rule.keywords:
-                self.news_by_keyword.add(compiled, [normalize(k) for k in rule.keywords])
-            else:
-                self.news_plain.add(compiled, compiled.symbols)
-            words.update(rule.keywords or ())
-            words.update(rule.exclude)
+            _add_keyword_rule(compiled, rule, self.news_by_keyword, self.news_plain, words)
+        elif isinstance(rule, DisclosureRule):
+            # Report names are searched with the headlines' matcher: one normalization.
+            by_keyword, plain = self.disclosures_by_keyword, self.disclosures_plain
+            _add_keyword_rule(compiled, rule, by_keyword, plain, words)
         elif isinstance(rule, LimitRule):
             self.limit.add(compiled, compiled.symbols)
         elif isinstance(rule, VolumeRule):
@@ -208,4 +228,5 @@ class RuleIndex:
             market="market" in has,
             news="news" in has,
             limits="limit" in has,
+            disclosures="disclosure" in has,
         )

@@ -23,6 +23,7 @@ from alertbot.events import (
     EVENT_TYPES,
     KST,
     ConditionHit,
+    Disclosure,
     Event,
     Fill,
     MarketStatus,
@@ -119,7 +120,7 @@ def alert_fields(
     if not event.name:
         values["name"] = stocks.name(event.symbol) if event.symbol else ""
         values["display"] = display_name(event.symbol, values["name"])
-    if not isinstance(event, MarketStatus):
+    if not isinstance(event, MarketStatus | Disclosure):  # those name their market themselves
         values["market"] = stock.market if stock else ""
     values["prev_close"] = stock.prev_close if stock else 0
     values["upper_limit"] = stock.upper_limit if stock else 0

@@ -32,8 +32,9 @@ from pydantic import (
 from alertbot.engine.active import ActiveHours, parse_active
 from alertbot.engine.keywords import normalize
 from alertbot.engine.messages import Crossing, check_template
+from alertbot.events import CORP_CLASSES
 
-KINDS = ("vi", "price", "condition", "fill", "market", "news", "limit", "volume")
+KINDS = ("vi", "price", "condition", "fill", "market", "news", "limit", "volume", "disclosure")
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
@@ -356,8 +357,46 @@ class VolumeRule(SymbolRule):
         return int(self.window.total_seconds() // 60)
 
 
+def _disclosure_market(value: Any) -> Any:
+    """``Y``/``K``/``N``/``E`` (OpenDART's ``corp_cls``) mean kospi, kosdaq, konex, other."""
+    if isinstance(value, str):
+        value = value.strip()
+        return CORP_CLASSES.get(value.upper(), value.lower())
+    return value
+
+
+class DisclosureRule(SymbolRule):
+    KIND = "disclosure"
+    DEFAULT_COOLDOWN = False  # every filing is its own news, even two from one company
+    event: Literal["disclosure"]
+    keywords: Annotated[Keywords, Field(min_length=1)] | None = None
+    """The report name (``report_nm``) contains any of these."""
+    exclude: Keywords = Field(default_factory=list)
+    markets: (
+        Annotated[
+            list[
+                Annotated[
+                    Literal["kospi", "kosdaq", "konex", "other"],
+                    BeforeValidator(_disclosure_market),
+                ]
+            ],
+            BeforeValidator(_one_or_many),
+            Field(min_length=1),
+        ]
+        | None
+    ) = None
+
+
 Rule = Annotated[
-    ViRule | PriceRule | ConditionRule | FillRule | MarketRule | NewsRule | LimitRule | VolumeRule,
+    ViRule
+    | PriceRule
+    | ConditionRule
+    | FillRule
+    | MarketRule
+    | NewsRule
+    | LimitRule
+    | VolumeRule
+    | DisclosureRule,
     Field(discriminator="event"),
 ]
 RULE = TypeAdapter(Rule)

@@ -14,6 +14,8 @@ from tenacity import wait_exponential
 
 from alertbot.events import now_kst
 from alertbot.feeds.base import Backoff, EventSink, Feed, NoticeSink, RawSink
+from alertbot.feeds.dart.client import DartFeed
+from alertbot.feeds.dart.memory import SeenFilings
 from alertbot.feeds.kiwoom.client import KiwoomFeed
 from alertbot.feeds.kiwoom.stocklist import KiwoomStockList
 from alertbot.feeds.kiwoom.token import TokenIssuer
@@ -23,6 +25,7 @@ from alertbot.feeds.ls.token import LsTokenIssuer
 from alertbot.feeds.stocklist import StockListLoader
 from alertbot.feeds.token import broker_token
 from alertbot.settings import Settings
+from alertbot.state import StateDB
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,8 @@ class FeedWiring:
     on_raw: RawSink | None = None
     backoff: Backoff | None = None
     clock: Callable[[], datetime] = now_kst
+    state: StateDB | None = None
+    """Where a feed keeps what must survive a restart (the filings DART has shown)."""
 
     def options(self) -> dict[str, object]:
         return {
@@ -55,8 +60,17 @@ def ls_feed(settings: Settings, wiring: FeedWiring) -> Feed | None:
     return None if token is None else LsFeed(settings.ls.ws_url, token, **wiring.options())  # type: ignore[arg-type]
 
 
+def dart_feed(settings: Settings, wiring: FeedWiring) -> Feed | None:
+    dart = settings.dart
+    if dart.api_key is None:
+        return None
+    seen = SeenFilings(wiring.state)
+    key = dart.api_key.get_secret_value()
+    return DartFeed(dart.api_url, key, poll=dart.poll, seen=seen, **wiring.options())  # type: ignore[arg-type]
+
+
 FeedFactory = Callable[[Settings, FeedWiring], Feed | None]
-SOURCES: list[FeedFactory] = [kiwoom_feed, ls_feed]
+SOURCES: list[FeedFactory] = [kiwoom_feed, ls_feed, dart_feed]
 """Every feed alertbot knows, in start order."""
 
 
@@ -68,9 +82,10 @@ def build_feeds(
     on_raw: RawSink | None = None,
     backoff: Backoff | None = None,
     clock: Callable[[], datetime] = now_kst,
+    state: StateDB | None = None,
 ) -> list[Feed]:
     """A feed for each source whose credentials are set."""
-    wiring = FeedWiring(on_event, on_notice, on_raw, backoff, clock)
+    wiring = FeedWiring(on_event, on_notice, on_raw, backoff, clock, state)
     feeds = (factory(settings, wiring) for factory in SOURCES)
     return [feed for feed in feeds if feed is not None]
 

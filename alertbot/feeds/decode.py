@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from alertbot.events import Event
+from alertbot.feeds.dart.session import DartSession
 from alertbot.feeds.kiwoom.session import KiwoomSession
 from alertbot.feeds.ls.session import LsSession
 from alertbot.feeds.session import Session
@@ -21,6 +22,7 @@ from alertbot.subscriptions import Subscriptions
 SESSIONS: dict[str, Callable[[], Session]] = {
     KiwoomSession.source: KiwoomSession,
     LsSession.source: LsSession,
+    DartSession.source: DartSession,
 }
 
 

@@ -29,6 +29,7 @@ MESSAGES: dict[str, str] = {
     "alert.volume": (
         "📊 volume spike {display} {volume:,}/min (average {average:,.0f} × {ratio:.1f}) · {minute}"
     ),
+    "alert.disclosure": "📑 filing {display} {report} · {hhmm}\nfiled by {filer}\n{url}",
     # ── one-line summaries
     "summary.vi": "{display} VI {state_label} at {vi_price:,} KRW ({rate:+.2f}%)",
     "summary.price": "{display} {price:,} KRW {level_short}",
@@ -40,6 +41,7 @@ MESSAGES: dict[str, str] = {
     "summary.news": "{title}",
     "summary.limit": "{display} {limit_label} {limit_state} {price:,}",
     "summary.volume": "{display} volume {volume:,}/min ×{ratio:.1f}",
+    "summary.disclosure": "{display} {report}",
     # ── pieces of alerts
     "vi.trigger": "trigger {price:,} KRW ({rate:+.2f}% vs reference)",
     "vi.kind": "{kind} VI",

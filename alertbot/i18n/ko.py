@@ -29,6 +29,7 @@ MESSAGES: dict[str, str] = {
     "alert.volume": (
         "📊 거래량 급증 {display} {volume:,}주/분 (평균 {average:,.0f}주 × {ratio:.1f}) · {minute}"
     ),
+    "alert.disclosure": "📑 공시 {display} {report} · {hhmm}\n제출인 {filer}\n{url}",
     # ── one-line summaries: digests, logs and `alertbot replay`
     "summary.vi": "{display} VI {state_label} 발동가 {vi_price:,}원 ({rate:+.2f}%)",
     "summary.price": "{display} {price:,}원 {level_short}",
@@ -40,6 +41,7 @@ MESSAGES: dict[str, str] = {
     "summary.news": "{title}",
     "summary.limit": "{display} {limit_label} {limit_state} {price:,}",
     "summary.volume": "{display} 거래량 {volume:,}주/분 ×{ratio:.1f}",
+    "summary.disclosure": "{display} {report}",
     # ── pieces of alerts
     "vi.trigger": "발동가 {price:,}원 (기준가 대비 {rate:+.2f}%)",
     "vi.kind": "{kind} VI",

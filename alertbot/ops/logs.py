@@ -42,7 +42,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"(?i)(\"?\b(?:access_token|token|appkey|app_key|appsecretkey|appsecret|secretkey"
-            r"|secret|client_secret|password|webhook_url)\"?\s*[=:]\s*\"?)[^\s\"'&,;}]+"
+            r"|secret|client_secret|password|webhook_url|crtfc_key)\"?\s*[=:]\s*\"?)[^\s\"'&,;}]+"
         ),
         rf"\1{REDACTED}",
     ),
@@ -194,4 +194,6 @@ def settings_secrets(settings: Settings) -> list[str]:
                 values.append(secret.get_secret_value())
     if settings.database is not None:
         values.extend(database_url.secrets(settings.database.get_secret_value()))
+    if settings.dart.api_key is not None:
+        values.append(settings.dart.api_key.get_secret_value())
     return values
