@@ -67,7 +67,7 @@ class DartFeed(Feed):
         self.business_day = business_day
         self.retry_wait = retry_wait
         self.timeout = timeout
-        self.dart: DartSession | None = None
+        self.session: DartSession | None = None
         """Outlives one HTTP session: what was seen and the quota spent survive a retry."""
         self._wake = asyncio.Event()
 
@@ -84,10 +84,10 @@ class DartFeed(Feed):
 
     # ------------------------------------------------------------------ session
 
-    async def session(self) -> None:
+    async def connection(self) -> None:
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         async with aiohttp.ClientSession(timeout=timeout) as http:
-            dart = self._dart_session()
+            dart = self._session()
             dart.want(self.subscriptions)
             dart.connected(self.clock())
             while not self.stopping:
@@ -104,20 +104,20 @@ class DartFeed(Feed):
                 if not self.stopping:
                     self._apply(dart, await self._fetch(http, dart, request))
 
-    def _dart_session(self) -> DartSession:
-        if self.dart is None:
+    def _session(self) -> DartSession:
+        if self.session is None:
             now = self.clock()
             today = now.astimezone(KST).strftime("%Y%m%d")
             self.seen.forget_before(now)
             started, known = self.seen.load(today)
-            self.dart = DartSession(
+            self.session = DartSession(
                 day=today,
                 known=known,
                 started=started,
                 poll=self.poll,
                 business_day=self.business_day,
             )
-        return self.dart
+        return self.session
 
     async def _sleep(self, seconds: float | None) -> bool:
         """Wait ``seconds`` (None: until woken); True when woken early. A wake that came
