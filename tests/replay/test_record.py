@@ -45,8 +45,10 @@ RECORDED = Subscriptions(
     fills=True,
     market=True,
     news=True,
+    disclosures=True,
 )
-"""The rules' stock and condition, ``--symbols 035420``, and every all-stock stream."""
+"""The rules' stock and condition, ``--symbols 035420``, and every all-stock stream (DART's
+disclosures too, when a key is set: a backtest covers them)."""
 
 
 def test_recorded_subscriptions_add_what_a_new_rule_could_want() -> None:
