@@ -363,7 +363,7 @@ class Engine:
                 continue
             if rule.exclude and any(normalize(word) in found for word in rule.exclude):
                 continue
-            self._fire(alerts, compiled, event, now, event.symbol or event.rcept_no)
+            self._fire(alerts, compiled, event, now)
         return alerts
 
     # ------------------------------------------------------------------ firing

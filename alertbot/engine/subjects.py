@@ -5,7 +5,8 @@ right after the trigger, a condition *exit* five seconds after the entry, a ``be
 crossing right after an ``above``. So the subject a cooldown counts repeats of is the stock
 (the market for market events, the headline for news without a stock) plus what happened
 to it: the VI state, the condition action, the crossing's direction and level, the fill
-status, the market status, a price limit's direction and state. Only a repeat of the very
+status, the market status, a price limit's direction and state (a disclosure's filer: the
+company's DART code when it has no stock code). Only a repeat of the very
 same thing stays quiet.
 
 A kind not listed in ``STATE_FIELDS`` cools down on its stock alone: a new kind adds its
@@ -15,7 +16,7 @@ entry there.
 from __future__ import annotations
 
 from alertbot.engine.messages import Crossing
-from alertbot.events import Event, MarketStatus, News
+from alertbot.events import Disclosure, Event, MarketStatus, News
 
 STATE_FIELDS: dict[str, tuple[str, ...]] = {
     "vi": ("state",),
@@ -33,6 +34,8 @@ def cooldown_subject(event: Event, crossing: Crossing | None = None) -> str:
         base = event.market or event.market_code
     elif isinstance(event, News):
         base = event.symbol or event.title
+    elif isinstance(event, Disclosure):
+        base = event.symbol or event.corp_code  # an unlisted filer has no stock code
     else:
         base = event.symbol
     if crossing is not None:

@@ -115,3 +115,14 @@ def test_bad_disclosure_rules_say_what_is_wrong(tmp_path: Path, keys: str, probl
 def test_only_disclosure_rules_make_the_feed_poll(tmp_path: Path) -> None:
     assert not engine(tmp_path, "- {name: n, event: news}").subscriptions().disclosures
     assert engine(tmp_path, "- {name: d, event: disclosure}").subscriptions().disclosures
+
+
+def test_a_cooldown_the_trader_sets_is_per_company(tmp_path: Path) -> None:
+    """Unlisted filers have no stock code: each company still cools down on its own."""
+    eng = engine(tmp_path, "- {name: d, event: disclosure, cooldown: 60s}")
+    second = replace(BUYBACK, rcept_no="20250303000513")
+    unlisted = [
+        replace(BUYBACK, rcept_no=f"2025030300060{n}", symbol="", corp_code=f"0099999{n}")
+        for n in (1, 2)
+    ]
+    assert [bool(eng.evaluate(e)) for e in (BUYBACK, second, *unlisted)] == [1, 0, 1, 1]
