@@ -14,7 +14,7 @@ import math
 import signal
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from alertbot import __version__
@@ -24,6 +24,7 @@ from alertbot.delivery.notifiers import Notifier, build_notifier
 from alertbot.delivery.notifiers.base import validate_options
 from alertbot.delivery.notifiers.telegram import TelegramNotifier
 from alertbot.delivery.pipeline import Delivery
+from alertbot.engine.calendar import krx_calendar
 from alertbot.engine.cooldowns import Cooldowns
 from alertbot.engine.engine import Engine
 from alertbot.engine.index import RuleIndex
@@ -33,6 +34,7 @@ from alertbot.engine.yamlsource import Problem, RulesError
 from alertbot.events import Event, now_kst
 from alertbot.feeds.base import Backoff, Feed
 from alertbot.feeds.build import build_feeds, stock_loaders
+from alertbot.feeds.dart.session import weekday
 from alertbot.ha.term import Term
 from alertbot.ops.commands import TelegramChannel, command_bots
 from alertbot.ops.config import OpsConfig
@@ -253,7 +255,20 @@ class App:
             backoff=self.backoff,
             clock=self.clock,
             state=self.state,
+            business_day=self._business_day(),
         )
+
+    def _business_day(self) -> Callable[[date], bool]:
+        """KRX trading days for the disclosure feed's pacing, loaded now (not at a poll);
+        weekdays if the exchange calendar cannot be had."""
+        if self.settings.dart.api_key is None:
+            return weekday
+        try:
+            calendar = krx_calendar()
+        except Exception as exc:  # pacing on weekdays is a fine fallback
+            log.warning("exchange calendar unavailable (%s): DART paces on weekdays", exc)
+            return weekday
+        return lambda day: calendar.trades(day.toordinal())
 
     async def stop(self, drain: bool = True) -> None:
         """Stop taking events, close feeds politely, give delivery a moment, close everything.

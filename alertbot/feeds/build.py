@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from tenacity import wait_exponential
 
@@ -16,6 +16,7 @@ from alertbot.events import now_kst
 from alertbot.feeds.base import Backoff, EventSink, Feed, NoticeSink, RawSink
 from alertbot.feeds.dart.client import DartFeed
 from alertbot.feeds.dart.memory import SeenFilings
+from alertbot.feeds.dart.session import weekday
 from alertbot.feeds.kiwoom.client import KiwoomFeed
 from alertbot.feeds.kiwoom.stocklist import KiwoomStockList
 from alertbot.feeds.kiwoom.token import TokenIssuer
@@ -39,6 +40,8 @@ class FeedWiring:
     clock: Callable[[], datetime] = now_kst
     state: StateDB | None = None
     """Where a feed keeps what must survive a restart (the filings DART has shown)."""
+    business_day: Callable[[date], bool] = weekday
+    """Whether KRX trades on a day (the app gives the exchange calendar): DART's busy days."""
 
     def options(self) -> dict[str, object]:
         return {
@@ -66,7 +69,14 @@ def dart_feed(settings: Settings, wiring: FeedWiring) -> Feed | None:
         return None
     seen = SeenFilings(wiring.state)
     key = dart.api_key.get_secret_value()
-    return DartFeed(dart.api_url, key, poll=dart.poll, seen=seen, **wiring.options())  # type: ignore[arg-type]
+    return DartFeed(
+        dart.api_url,
+        key,
+        poll=dart.poll,
+        seen=seen,
+        business_day=wiring.business_day,
+        **wiring.options(),  # type: ignore[arg-type]
+    )
 
 
 FeedFactory = Callable[[Settings, FeedWiring], Feed | None]
@@ -83,9 +93,10 @@ def build_feeds(
     backoff: Backoff | None = None,
     clock: Callable[[], datetime] = now_kst,
     state: StateDB | None = None,
+    business_day: Callable[[date], bool] = weekday,
 ) -> list[Feed]:
     """A feed for each source whose credentials are set."""
-    wiring = FeedWiring(on_event, on_notice, on_raw, backoff, clock, state)
+    wiring = FeedWiring(on_event, on_notice, on_raw, backoff, clock, state, business_day)
     feeds = (factory(settings, wiring) for factory in SOURCES)
     return [feed for feed in feeds if feed is not None]
 

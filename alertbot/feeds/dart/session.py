@@ -47,7 +47,7 @@ RETRY_LATER = 60.0
 
 
 def weekday(day: date) -> bool:
-    """Business days until an exchange calendar is wired in: Monday to Friday."""
+    """Monday to Friday: business days when the app gives no exchange calendar."""
     return day.weekday() < 5
 
 
