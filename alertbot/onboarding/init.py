@@ -32,10 +32,10 @@ def init(folder: Path, say: Callable[[str], None] = print) -> int:
     rules, env = folder / "rules", folder / "alertbot.env"
     say(
         "\n다음 단계:\n"
-        f"  1. alertbot setup telegram --env-file {env}   텔레그램 토큰 확인, chat_id 찾기\n"
-        f"  2. {env} 에 증권사 앱키 입력 (docs/ko/시작하기.md)\n"
-        f"  3. alertbot check {rules}                       규칙 검사\n"
-        f"  4. set -a; . {env}; set +a; alertbot doctor      설정 하나하나 점검\n"
-        f"  5. alertbot run --rules {rules}                 실행"
+        f"  1. alertbot setup telegram --env-file {env}    (텔레그램 토큰 확인, chat_id 찾기)\n"
+        f"  2. {env} 에 증권사 앱키 입력                 (docs/ko/시작하기.md)\n"
+        f"  3. alertbot doctor --env-file {env}            (규칙·증권사·채널 점검)\n"
+        f"  4. set -a; . {env}; set +a; alertbot run --rules {rules}\n"
+        "     또는 Docker: docker compose up -d --wait"
     )
     return 0

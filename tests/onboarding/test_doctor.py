@@ -73,6 +73,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         env = {
             "ALERTBOT_RULES": str(rules),
             "ALERTBOT_STATE": str(tmp_path / "data" / "state.db"),
+            "ALERTBOT_HTTP": "127.0.0.1:1",  # no bot running here (not the shared default port)
             "KIWOOM_APPKEY": kiwoom_sim.SIM_APPKEY,
             "KIWOOM_SECRETKEY": kiwoom_sim.SIM_SECRETKEY,
             "KIWOOM_API_URL": kiwoom.api_url,
