@@ -16,6 +16,7 @@ from pathlib import Path
 from alertbot.app import App
 from alertbot.events import now_kst
 from alertbot.feeds.ls import protocol as ls_protocol
+from alertbot.i18n import t
 from alertbot.recording import Recording
 from alertbot.settings import Settings
 from alertbot.sim import ls as ls_sim
@@ -66,7 +67,7 @@ async def run_demo(rules: Path, day: Path = DAY, speed: float | None = None) -> 
             watch=False,
             clock=lambda: player.now or first or now_kst(),
         )
-        print(f"alertbot demo: {len(frames)} frames from {day.name}, rules from {rules}\n")
+        print(t("demo.start", frames=len(frames), day=day.name, rules=rules) + "\n")
         await app.start()
         try:
             assert app.engine is not None

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import unicodedata
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -28,14 +29,28 @@ from alertbot.engine.engine import Engine
 from alertbot.engine.rules import RuleSet
 from alertbot.events import KST, now_kst
 from alertbot.feeds.decode import Decoder
+from alertbot.i18n import t
 from alertbot.recording import RecordedFrame, Recording, paced
 from alertbot.state import StateDB
 
 log = logging.getLogger("alertbot.replay")
 
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (to the left if ``right``)."""
+    space = " " * max(0, width - display_width(text))
+    return space + text if right else text + space
+
+
 COLUMNS = ("fired", "cooldown", "dedupe", "inactive")
-"""The summary's columns: alerts that would have been sent, and those held back by the rule's
-cooldown, by delivery's dedupe (the same alert again), or by the rule's ``active`` hours."""
+"""The summary's columns (catalog ``replay.column.*``): alerts that would have been sent, and
+those held back by the rule's cooldown, by delivery's dedupe (the same alert again), or by the
+rule's ``active`` hours."""
 Submit = Callable[[Alert], None]
 
 
@@ -104,7 +119,8 @@ class Replay:
         local = alert.created_at.astimezone(KST)
         if local.date() != self._day:
             self._day = local.date()
-            self.out.write(f"── {local:%Y-%m-%d %a} ──\n")
+            weekday = t(f"weekday.{local.weekday()}")
+            self.out.write(t("replay.day", date=f"{local:%Y-%m-%d}", weekday=weekday) + "\n")
         channels = ", ".join(alert.channels)
         self.out.write(f"{local:%H:%M:%S}  {alert.rule}  {alert.summary}  → {channels}\n")
         if self.full:
@@ -122,20 +138,28 @@ class Replay:
     def summary(self) -> list[str]:
         """One line per rule (every rule, so a rule that never fired says so), then totals."""
         names = [located.rule.name for located in self.ruleset.rules]
-        width = max([len("rule"), *(len(name) for name in names)])
-        lines = ["  ".join([f"{'rule':<{width}}", *COLUMNS])]
+        rule, columns = t("replay.column.rule"), [t(f"replay.column.{c}") for c in COLUMNS]
+        width = max(display_width(text) for text in [rule, *names])
+        lines = ["  ".join([pad(rule, width), *columns])]
         for name in names:
-            counts = zip(COLUMNS, self.counts(name), strict=True)
-            cells = [f"{count:>{len(column)}}" for column, count in counts]
-            lines.append("  ".join([f"{name:<{width}}", *cells]))
+            counts = zip(columns, self.counts(name), strict=True)
+            cells = [pad(str(count), display_width(column), right=True) for column, count in counts]
+            lines.append("  ".join([pad(name, width), *cells]))
         lines.append(self._totals_line())
-        lines.extend(f"unparsed: {count} × {reason}" for reason, count in self._unparsed())
+        lines.extend(
+            t("replay.unparsed", count=count, reason=reason) for reason, count in self._unparsed()
+        )
         return lines
 
     def _totals_line(self) -> str:
         totals = self.totals
         by_source = ", ".join(f"{src} {n}" for src, n in sorted(self.sources.items()))
-        line = f"{totals.frames} frames ({by_source or 'none'}), {totals.events} events"
+        line = t(
+            "replay.totals",
+            frames=totals.frames,
+            sources=by_source or t("replay.no_sources"),
+            events=totals.events,
+        )
         if totals.first is not None and totals.last is not None:
             first, last = totals.first.astimezone(KST), totals.last.astimezone(KST)
             end = f"{last:%H:%M:%S}" if first.date() == last.date() else f"{last:%Y-%m-%d %H:%M:%S}"
@@ -203,8 +227,8 @@ async def run_replay(
     out.write("\n")
     out.writelines(f"{line}\n" for line in replay.summary())
     if recording.damaged:
-        out.writelines(f"damaged: {problem}\n" for problem in recording.problems)
+        out.writelines(t("replay.damaged", problem=p) + "\n" for p in recording.problems)
         shown = len(recording.problems)
         if recording.damaged > shown:
-            out.write(f"damaged: … and {recording.damaged - shown} more\n")
+            out.write(t("replay.damaged_more", count=recording.damaged - shown) + "\n")
     return replay

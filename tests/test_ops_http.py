@@ -35,7 +35,7 @@ async def test_ready_until_the_feed_drops(
         assert (status, orjson.loads(body)) == (200, {"ok": True, "problems": []})
 
         await kiwoom_sim.drop()
-        await fake_telegram.wait_for(lambda: any("feed down" in t for t in texts(fake_telegram)))
+        await fake_telegram.wait_for(lambda: any("연결이" in t for t in texts(fake_telegram)))
 
         status, body = await get(app, "/readyz")
         assert status == 503
@@ -54,10 +54,10 @@ async def test_back_up_after_a_drop(
     quick = Backoff(initial=0.2, maximum=0.2)
     async with running_app(tmp_path, kiwoom_sim, fake_telegram, backoff=quick) as app:
         await kiwoom_sim.drop()
-        await fake_telegram.wait_for(lambda: any("back up" in t for t in texts(fake_telegram)))
-        notices = [t for t in texts(fake_telegram) if "kiwoom feed" in t]
-        assert ["feed down" in t for t in notices] == [True, False]
-        assert "kiwoom feed back up" in notices[1]
+        await fake_telegram.wait_for(lambda: any("연결 복구" in t for t in texts(fake_telegram)))
+        notices = [t for t in texts(fake_telegram) if "kiwoom 연결" in t]
+        assert ["끊겨 있습니다" in t for t in notices] == [True, False]
+        assert "kiwoom 연결 복구" in notices[1]
         assert (await get(app, "/readyz"))[0] == 200
 
 

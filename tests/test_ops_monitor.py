@@ -33,12 +33,12 @@ def test_feed_down_past_threshold_then_back_up() -> None:
     clock.now += 1
     monitor.check()
     monitor.check()  # said once, not every check
-    assert notices == ["⚠️ ls feed down for 1m: ConnectionResetError: reset"]
+    assert notices == ["⚠️ ls 연결이 1분째 끊겨 있습니다 (ConnectionResetError: reset)"]
     clock.now += 125
     status.connected = status.logged_in = True
     status.down_since = None
     monitor.check()
-    assert notices[1:] == ["✅ ls feed back up (was down 3m)"]
+    assert notices[1:] == ["✅ ls 연결 복구 (3분 동안 끊김)"]
 
 
 def test_short_drops_and_stopped_feeds_are_not_announced() -> None:

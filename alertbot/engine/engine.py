@@ -52,6 +52,7 @@ from alertbot.events import (
     Vi,
     now_kst,
 )
+from alertbot.i18n import t
 from alertbot.stocks.book import StockBook
 from alertbot.subscriptions import Subscriptions
 
@@ -428,10 +429,9 @@ class Engine:
         if told in self._told or self.on_notice is None:
             return
         self._told.add(told)
+        subject = fields.get("display") or fields.get("kind")
         self.on_notice(
-            f"⚠️ rule {compiled.name!r}: its message could not be filled in for"
-            f" {fields.get('display') or fields.get('kind')} at {fields.get('hhmmss')};"
-            " the default message was sent instead. Fix the rule's message."
+            t("rule.message_failed", rule=compiled.name, subject=subject, at=fields.get("hhmmss"))
         )
 
 

@@ -56,6 +56,19 @@ def market_status(group: str, code: str) -> str | None:
     return MARKET_STATUS[language()].get(f"{group}:{code}")
 
 
+def duration(seconds: float) -> str:
+    """A span as people say it in the language in use: ``45초``, ``3분``, ``2시간 5분``."""
+    whole = int(seconds)
+    if whole < 60:
+        return t("duration.seconds", seconds=whole)
+    if whole < 3600:
+        return t("duration.minutes", minutes=whole // 60)
+    hours, minutes = divmod(whole // 60, 60)
+    if minutes:
+        return t("duration.hours_minutes", hours=hours, minutes=minutes)
+    return t("duration.hours", hours=hours)
+
+
 def fields_of(text: str) -> set[str]:
     """The field names a catalog text uses (``{count:,}`` → ``count``)."""
     names = set()

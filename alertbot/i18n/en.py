@@ -98,6 +98,39 @@ MESSAGES: dict[str, str] = {
     "category.price_limit": "price limit",
     "category.other": "other",
     "market.status": "{category} {code}",
+    # ── the bot's own notices
+    "feed.down": "⚠️ {feed} feed down for {duration}{why}",
+    "feed.why": ": {error}",
+    "feed.up": "✅ {feed} feed back up (was down {duration})",
+    "duration.seconds": "{seconds}s",
+    "duration.minutes": "{minutes}m",
+    "duration.hours": "{hours}h",
+    "duration.hours_minutes": "{hours}h{minutes:02d}m",
+    "rule.message_failed": (
+        "⚠️ rule '{rule}': its message could not be filled in for {subject} at {at}; "
+        "the default message was sent instead. Fix the rule's message."
+    ),
+    # ── alertbot demo
+    "demo.start": "alertbot demo: {frames:,} frames from {day}, rules from {rules}",
+    # ── alertbot replay
+    "replay.day": "── {date} {weekday} ──",
+    "replay.column.rule": "rule",
+    "replay.column.fired": "fired",
+    "replay.column.cooldown": "cooldown",
+    "replay.column.dedupe": "dedupe",
+    "replay.column.inactive": "inactive",
+    "replay.totals": "{frames:,} frames ({sources}), {events:,} events",
+    "replay.no_sources": "none",
+    "replay.unparsed": "unparsed: {count:,} × {reason}",
+    "replay.damaged": "damaged: {problem}",
+    "replay.damaged_more": "damaged: … and {count:,} more",
+    "weekday.0": "Mon",
+    "weekday.1": "Tue",
+    "weekday.2": "Wed",
+    "weekday.3": "Thu",
+    "weekday.4": "Fri",
+    "weekday.5": "Sat",
+    "weekday.6": "Sun",
     # ── the stock master
     "stocks.load_failed": (
         "⚠️ could not load the stock list ({broker}): {error}\n"

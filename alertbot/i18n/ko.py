@@ -98,6 +98,39 @@ MESSAGES: dict[str, str] = {
     "category.price_limit": "가격제한폭",
     "category.other": "기타",
     "market.status": "{category} {code}",
+    # ── the bot's own notices
+    "feed.down": "⚠️ {feed} 연결이 {duration}째 끊겨 있습니다{why}",
+    "feed.why": " ({error})",
+    "feed.up": "✅ {feed} 연결 복구 ({duration} 동안 끊김)",
+    "duration.seconds": "{seconds}초",
+    "duration.minutes": "{minutes}분",
+    "duration.hours": "{hours}시간",
+    "duration.hours_minutes": "{hours}시간 {minutes}분",
+    "rule.message_failed": (
+        "⚠️ 규칙 '{rule}'의 message를 {subject} {at} 알림에 채우지 못해 기본 메시지를 "
+        "보냈습니다. 규칙의 message를 고쳐 주세요."
+    ),
+    # ── alertbot demo
+    "demo.start": "alertbot 데모: {day}의 프레임 {frames:,}개를 재생합니다 (규칙: {rules})",
+    # ── alertbot replay
+    "replay.day": "── {date} ({weekday}) ──",
+    "replay.column.rule": "규칙",
+    "replay.column.fired": "발송",
+    "replay.column.cooldown": "쿨다운",
+    "replay.column.dedupe": "중복",
+    "replay.column.inactive": "시간외",
+    "replay.totals": "프레임 {frames:,}개 ({sources}), 이벤트 {events:,}개",
+    "replay.no_sources": "없음",
+    "replay.unparsed": "해석하지 못한 프레임: {count:,} × {reason}",
+    "replay.damaged": "손상된 줄: {problem}",
+    "replay.damaged_more": "손상된 줄: … 외 {count:,}줄",
+    "weekday.0": "월",
+    "weekday.1": "화",
+    "weekday.2": "수",
+    "weekday.3": "목",
+    "weekday.4": "금",
+    "weekday.5": "토",
+    "weekday.6": "일",
     # ── the stock master
     "stocks.load_failed": (
         "⚠️ 종목 정보를 불러오지 못했습니다 ({broker}): {error}\n"

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from alertbot.feeds.base import FeedStatus
+from alertbot.i18n import duration, t
 
 log = logging.getLogger("alertbot.ops")
 
@@ -21,7 +22,8 @@ Clock = Callable[[], float]
 
 
 def format_duration(seconds: float) -> str:
-    """``45s``, ``3m``, ``2h``, ``2h05m`` — for people reading a chat message."""
+    """``45s``, ``3m``, ``2h``, ``2h05m`` — for operators (``/readyz``); chat messages say it
+    in their language (``i18n.duration``)."""
     seconds = int(seconds)
     if seconds < 60:
         return f"{seconds}s"
@@ -60,15 +62,15 @@ class FeedMonitor:
             if status.ready:
                 since = self._reported.pop(name, None)
                 if since is not None:
-                    self.notice(f"✅ {name} feed back up (was down {format_duration(now - since)})")
+                    self.notice(t("feed.up", feed=name, duration=duration(now - since)))
                 continue
             since = status.down_since
             if status.stopped or since is None or name in self._reported:
                 continue  # a stopped feed has told the admin itself, with the reason
             if now - since >= self.threshold:
                 self._reported[name] = since
-                why = f": {status.last_error}" if status.last_error else ""
-                self.notice(f"⚠️ {name} feed down for {format_duration(now - since)}{why}")
+                why = t("feed.why", error=status.last_error) if status.last_error else ""
+                self.notice(t("feed.down", feed=name, duration=duration(now - since), why=why))
 
 
 class ProgressWatch:

@@ -15,6 +15,7 @@ from alertbot.sim import kiwoom as kw
 from alertbot.sim import ls
 from alertbot.sim.kiwoom import KiwoomSimulator
 from alertbot.sim.ls import LsSimulator
+from alertbot.sim.stocks import SIM_STOCKS
 from tests.conftest import FAST
 from tests.names.conftest import Inbox
 
@@ -120,7 +121,7 @@ async def test_names_on_every_alert_and_after_a_restart_with_the_broker_down(
     app = App(settings(tmp_path, kiwoom_sim, ls_sim), backoff=FAST, watch=False)
     await app.start()
     try:
-        assert len(app.stocks) == 20  # loaded before the feeds started
+        assert len(app.stocks) == len(SIM_STOCKS)  # loaded before the feeds started
         check_names(await play_day(app, kiwoom_sim, ls_sim, inbox, 1))
     finally:
         await app.stop()
@@ -139,4 +140,4 @@ async def test_names_on_every_alert_and_after_a_restart_with_the_broker_down(
         await app.stop()
     warnings = [m for m in inbox.texts if "종목 정보를" in m]
     assert any("(kiwoom)" in w for w in warnings) and any("(ls)" in w for w in warnings)
-    assert all("알고 있는 종목 20개" in w for w in warnings)
+    assert all(f"알고 있는 종목 {len(SIM_STOCKS)}개" in w for w in warnings)

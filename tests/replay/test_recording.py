@@ -108,8 +108,8 @@ async def test_many_damaged_lines_are_counted_not_all_listed(tmp_path: Path) -> 
     out = io.StringIO()
     await run_replay(Recording(path), load_rules(rules), out=out)
     lines = out.getvalue().splitlines()
-    assert lines[-1] == "damaged: … and 5 more"
-    assert len([line for line in lines if line.startswith("damaged: ")]) == LOGGED_PROBLEMS + 1
+    assert lines[-1] == "손상된 줄: … 외 5줄"
+    assert len([line for line in lines if line.startswith("손상된 줄: ")]) == LOGGED_PROBLEMS + 1
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

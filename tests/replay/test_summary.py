@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from alertbot import i18n
 from alertbot.cli import main
 from alertbot.engine.rules import load_rules
 from alertbot.recording import Recording
@@ -58,22 +59,50 @@ def rules(tmp_path: Path) -> Path:
 
 def expected(recording: Path) -> list[str]:
     return [
-        "── 2026-11-20 Fri ──",
+        "── 2026-11-20 (금) ──",
         "09:05:12  vi-samsung  삼성전자(005930) VI 발동 발동가 78,400원 (+10.00%)  → phone",
         "09:15:02  samsung-80k  삼성전자(005930) 80,100원 ↑80,000  → phone",
         "09:30:00  battery-news  2차전지 대규모 수주  → log",
         "13:12:00  halts-afternoon  코스피 사이드카 매수 발동  → phone",
         "",
-        "rule             fired  cooldown  dedupe  inactive",
-        "vi-samsung           1         1       0         0",
-        "samsung-80k          1         0       0         0",
-        "battery-news         1         0       1         0",
-        "halts-afternoon      1         0       0         1",
-        "never                0         0       0         0",
-        "10 frames (kiwoom 4, ls 6), 9 events, 2026-11-20 09:00:00–13:12:00 KST",
-        "unparsed: 1 × kiwoom: not JSON",
-        f"damaged: {recording}:11: not JSON (a line cut short?)",
+        "규칙             발송  쿨다운  중복  시간외",
+        "vi-samsung          1       1     0       0",
+        "samsung-80k         1       0     0       0",
+        "battery-news        1       0     1       0",
+        "halts-afternoon     1       0     0       1",
+        "never               0       0     0       0",
+        "프레임 10개 (kiwoom 4, ls 6), 이벤트 9개, 2026-11-20 09:00:00–13:12:00 KST",
+        "해석하지 못한 프레임: 1 × kiwoom: not JSON",
+        f"손상된 줄: {recording}:11: not JSON (a line cut short?)",
     ]
+
+
+ENGLISH = [
+    "── 2026-11-20 Fri ──",
+    "09:05:12  vi-samsung  삼성전자(005930) VI triggered at 78,400 KRW (+10.00%)  → phone",
+    "09:15:02  samsung-80k  삼성전자(005930) 80,100 KRW ↑80,000  → phone",
+    "09:30:00  battery-news  2차전지 대규모 수주  → log",
+    "13:12:00  halts-afternoon  KOSPI sidecar (buy) triggered  → phone",
+    "",
+    "rule             fired  cooldown  dedupe  inactive",
+    "vi-samsung           1         1       0         0",
+    "samsung-80k          1         0       0         0",
+    "battery-news         1         0       1         0",
+    "halts-afternoon      1         0       0         1",
+    "never                0         0       0         0",
+    "10 frames (kiwoom 4, ls 6), 9 events, 2026-11-20 09:00:00–13:12:00 KST",
+    "unparsed: 1 × kiwoom: not JSON",
+]
+
+
+async def test_the_summary_in_english(recording: Path, rules: Path) -> None:
+    out = io.StringIO()
+    i18n.use("en")
+    try:
+        await run_replay(Recording(recording), load_rules(rules), out=out)
+    finally:
+        i18n.use(None)
+    assert out.getvalue().splitlines()[: len(ENGLISH)] == ENGLISH
 
 
 async def test_summary_line_by_line(recording: Path, rules: Path) -> None:
