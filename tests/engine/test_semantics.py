@@ -119,7 +119,7 @@ def test_a_template_failing_live_sends_the_default_and_tells_the_admin_once(
     assert alert.text.startswith("📰 리튬 가격 급등")  # the default news message
     assert "{" not in alert.text
     eng.evaluate(replace(story, news_id="2"))
-    assert len(told) == 1 and "규칙 'n'" in told[0] and "default message" in told[0]
+    assert len(told) == 1 and "규칙 'n'" in told[0] and "기본 메시지" in told[0]
     [fine] = eng.evaluate(replace(story, news_id="3", symbols=("005930",)))
     assert fine.text == "📰 005930: 리튬 가격 급등"
 
