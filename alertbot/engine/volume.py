@@ -158,7 +158,7 @@ class MinuteVolumes:
     def _arm(self, judges: Sequence[Judge[T]]) -> None:
         """The running volume at which the first rule not yet fired this minute would fire."""
         threshold = NEVER
-        for judge in judges:
+        for judge in judges if self.minute < SESSION_CLOSE else ():  # after the close: never
             if (judge.name, self.minute) in self.fired:
                 continue
             average, _ = self.average(self.minute, judge.window)

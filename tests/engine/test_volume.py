@@ -156,6 +156,7 @@ def test_the_closing_auction_and_after_hours_do_not_fire(tmp_path: Path) -> None
     assert market.trade("153000", 900_000) == []  # the closing auction's match
     assert market.trade("160000", 900_000) == []  # after-hours single-price trading
     assert market.trade("151910", 1) == []  # a delayed frame from the session still counts quietly
+    assert market.trade("152030", 900_000) == []  # NXT trades on after 15:20: still not judged
 
 
 def test_minutes_are_kst_whatever_zone_a_time_comes_in(tmp_path: Path) -> None:
