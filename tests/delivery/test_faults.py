@@ -13,7 +13,7 @@ import pytest
 
 from alertbot.delivery.notifiers.split import split_text
 from alertbot.delivery.store import DeliveryStore
-from alertbot.sim.slack import FakeSlack
+from alertbot.sim.slack import FakeSlack, slack_error
 from alertbot.sim.telegram import FakeTelegram, error_response
 from alertbot.state import StateDB
 from tests.delivery.conftest import VirtualClock, alert, running, telegram
@@ -165,3 +165,15 @@ async def test_a_text_ending_in_a_newline_at_the_limit_goes_in_one_part(
         await d.drain()
         assert d.dead_letters() == 0
     assert [m for m, _ in fake_telegram.requests].count("sendMessage") == 1
+
+
+async def test_slack_refusing_the_blocks_gets_the_text_alone(
+    tmp_path: Path, fake_slack: FakeSlack, clock: VirtualClock
+) -> None:
+    fake_slack.fail_next("chat.postMessage", slack_error("invalid_blocks"))
+    async with running({"desk": slack(fake_slack)}, tmp_path / "s.db", clock) as d:
+        d.submit(alert("005930", "삼성전자", channels=("desk",)))
+        await d.drain()
+        assert d.workers["desk"].stopped is None and d.dead_letters() == 0
+    [sent] = fake_slack.messages
+    assert sent.blocks == [] and sent.text.startswith("⚡ VI 발동 삼성전자(005930)")
