@@ -82,6 +82,12 @@ def telegram(base_url: str, chat_id: str = "424242", **options: Any) -> dict[str
     return {"type": "telegram", "token": TOKEN, "chat_id": chat_id, "base_url": base_url} | options
 
 
+def slack(fake: FakeSlack, **options: Any) -> dict[str, Any]:
+    """A Slack bot channel on the fake."""
+    spec = {"type": "slack", "token": "xoxb-fake-token", "channel": "#alerts"}
+    return spec | {"base_url": fake.base_url} | options
+
+
 @asynccontextmanager
 async def running(
     channels: Mapping[str, dict[str, Any]],

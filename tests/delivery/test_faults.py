@@ -16,7 +16,7 @@ from alertbot.delivery.store import DeliveryStore
 from alertbot.sim.slack import FakeSlack, slack_error
 from alertbot.sim.telegram import FakeTelegram, error_response
 from alertbot.state import StateDB
-from tests.delivery.conftest import VirtualClock, alert, running, telegram
+from tests.delivery.conftest import VirtualClock, alert, running, slack, telegram
 
 POISON = "독약"
 
@@ -26,11 +26,6 @@ def refuse_poison(method: str, params: dict[str, Any]) -> Any:
     if method == "sendMessage" and POISON in str(params.get("text", "")):
         return error_response(400, "Bad Request: BUTTON_DATA_INVALID")
     return None
-
-
-def slack(fake: FakeSlack, **options: Any) -> dict[str, Any]:
-    spec = {"type": "slack", "token": "xoxb-fake-token", "channel": "#alerts"}
-    return spec | {"base_url": fake.base_url} | options
 
 
 def telegram_texts(fake: FakeTelegram, chat: str = "424242") -> list[str]:

@@ -16,25 +16,32 @@ from alertbot.delivery.worker import Policy
 from alertbot.sim.slack import FakeSlack
 from alertbot.sim.telegram import FakeTelegram, error_response
 from alertbot.state import StateDB
-from tests.delivery.conftest import VirtualClock, alert, running, telegram
+from tests.delivery.conftest import VirtualClock, alert, running, slack, telegram
 
 
-async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Let the event loop run until ``predicate`` holds (work on a virtual clock never waits)."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0)
+class WatchedClock(VirtualClock):
+    """A virtual clock that says when delivery waited on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waited = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        self.waited.set()
+        await super().sleep(seconds)
+
+    async def until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self.waited.clear()
+                await self.waited.wait()
 
 
 async def test_a_stopped_channel_resumes_when_its_service_takes_a_message_again(
     tmp_path: Path, fake_telegram: FakeTelegram, fake_slack: FakeSlack, clock: VirtualClock
 ) -> None:
     fake_telegram.fail_next("sendMessage", error_response(403, "Forbidden: bot was blocked"))
-    channels = {
-        "phone": telegram(fake_telegram.base_url),
-        "desk": {"type": "slack", "token": "xoxb-fake-token", "channel": "#alerts"}
-        | {"base_url": fake_slack.base_url},
-    }
+    channels = {"phone": telegram(fake_telegram.base_url), "desk": slack(fake_slack)}
     policy = Policy(probe_every=300.0)
     async with running(channels, tmp_path / "s.db", clock, admin=("desk",), policy=policy) as d:
         d.submit(alert("005930", "삼성전자"))
@@ -48,8 +55,9 @@ async def test_a_stopped_channel_resumes_when_its_service_takes_a_message_again(
 
 
 async def test_a_failed_delete_deletes_again_and_never_resends(
-    tmp_path: Path, fake_telegram: FakeTelegram, clock: VirtualClock
+    tmp_path: Path, fake_telegram: FakeTelegram
 ) -> None:
+    clock = WatchedClock()
     async with running({"phone": telegram(fake_telegram.base_url)}, tmp_path / "s.db", clock) as d:
         conn = d.store.conn
         conn.executescript(
@@ -61,7 +69,7 @@ async def test_a_failed_delete_deletes_again_and_never_resends(
             """
         )
         d.submit(alert("005930", "삼성전자"))
-        await until(lambda: clock.sleeps.count(Policy().backoff_max) >= 3)  # deletes refused
+        await clock.until(lambda: clock.sleeps.count(Policy().backoff_max) >= 3)  # refused
         conn.execute("UPDATE broken SET on_ = 0")
         await d.drain()
         assert d.pending() == 0
