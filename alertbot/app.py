@@ -343,7 +343,7 @@ class App:
                 problem = Problem(str(self.rules_path), 0, f"{type(exc).__name__}: {exc}")
                 self._reload_rejected([problem])
                 return False
-            self.engine.swap(index)
+            replaced = self.engine.swap(index)
             self.delivery.admin = tuple(ruleset.defaults.admin)
             self.metrics.reloaded(True, len(ruleset.rules))
             subscriptions = self.engine.subscriptions()
@@ -355,6 +355,7 @@ class App:
                 self.admin_notice(
                     f"✅ rules fixed and applied: {len(ruleset.rules)} rules", level=logging.INFO
                 )
+            await asyncio.to_thread(replaced.retire)
             return True
 
     def _load_rules(self, require_rules: bool = False) -> RuleSet:

@@ -115,8 +115,9 @@ class Engine:
     def subscriptions(self) -> Subscriptions:
         return self._index.subscriptions
 
-    def swap(self, rules: RuleSet | RuleIndex) -> None:
-        """Use ``rules`` from the next event on; unchanged rules keep their state.
+    def swap(self, rules: RuleSet | RuleIndex) -> RuleIndex:
+        """Use ``rules`` from the next event on; unchanged rules keep their state. Returns the
+        index replaced, for ``collector.retire`` (freeing it here would stall the loop).
 
         Pass a ``RuleIndex`` built off the event loop (a big rule set takes seconds to index)
         and the swap itself is a few dict copies.
@@ -129,6 +130,7 @@ class Engine:
         self.volumes.refresh()
         self._index = index
         self._pending.clear()
+        return old
 
     def evaluate(self, event: Event, now: datetime | None = None) -> list[Alert]:
         if event.name and event.symbol:

@@ -170,6 +170,11 @@ class RuleIndex:
             template=rule.message,
         )
 
+    def retire(self) -> None:
+        """Free this index (replaced by a reload) and its rules a batch at a time; call it
+        from a worker thread (``collector``: dropping it at once stalls the event loop)."""
+        collector.retire([self.ruleset.rules, *collector.containers_of(self, skip={"ruleset"})])
+
     def _share(self, value: _T) -> _T:
         """One object for equal values: 100,000 rules name the same few stocks and channels."""
         return self._shared.setdefault(value, value)  # type: ignore[return-value]

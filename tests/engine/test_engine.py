@@ -517,6 +517,18 @@ def test_swap_forgets_prices_of_stocks_no_longer_watched(tmp_path: Path) -> None
     assert eng.evaluate(tick(101)) == []  # 99 is stale: the first tick only records
 
 
+def test_a_replaced_index_is_retired_without_touching_the_running_one(tmp_path: Path) -> None:
+    rules = '- {name: v, event: vi}\n- {name: p, event: price, symbol: "005930", above: 100}'
+    eng = engine(tmp_path, rules)
+    eng.evaluate(tick(99))
+    replaced = eng.swap(ruleset(tmp_path, rules))
+    replaced.retire()  # the app does this in a worker thread after a reload
+    assert replaced.ruleset.rules == [] and replaced.prices.levels == {}
+    assert replaced.vi.any == [] and replaced.fingerprints == {}
+    assert [a.rule for a in eng.evaluate(tick(101))] == ["p"]  # 99 carried over, not retired
+    assert [a.rule for a in eng.evaluate(vi())] == ["v"]
+
+
 # ---------------------------------------------------------------------- index, subscriptions
 
 
