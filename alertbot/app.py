@@ -35,6 +35,7 @@ from alertbot.events import Event, now_kst
 from alertbot.feeds.base import Backoff, Feed
 from alertbot.feeds.build import build_feeds, stock_loaders
 from alertbot.feeds.dart.session import weekday
+from alertbot.ha.store import PgState
 from alertbot.ha.term import Term
 from alertbot.ops.commands import TelegramChannel, command_bots
 from alertbot.ops.config import OpsConfig
@@ -45,10 +46,9 @@ from alertbot.ops.monitor import FeedMonitor, ProgressWatch, format_duration, ru
 from alertbot.ops.mutes import MuteStore
 from alertbot.ops.readiness import no_feed, no_rules
 from alertbot.settings import Settings
-from alertbot.state import StateDB
 from alertbot.stocks.book import StockBook
 from alertbot.stocks.refresh import StockMaster
-from alertbot.stocks.store import StockStore
+from alertbot.stores import SqliteState, open_state
 
 log = logging.getLogger("alertbot")
 
@@ -109,7 +109,7 @@ class App:
         """Reconnect pacing for every feed (None: the feeds' default); tests make it quick."""
         self.ops = ops or OpsConfig(feed_down_after=settings.feed_down_after)
         self.metrics = Metrics()
-        self.state: StateDB | None = None
+        self.state: SqliteState | PgState | None = None
         self.mutes: MuteStore | None = None
         self.http: OpsServer | None = None
         self.progress = ProgressWatch(self.outbox_depth, stuck_after=self.ops.delivery_stuck_after)
@@ -138,11 +138,11 @@ class App:
         self.metrics.reloaded(True, len(ruleset.rules))
         for spec in ruleset.channels.values():
             REDACTOR.add(option_secrets(spec.options))
-        self.state = StateDB(self.settings.state)
-        self.mutes = MuteStore(self.state)
-        cooldowns = Cooldowns(self.state, delivery_commits=True)
+        self.state = open_state(self.settings, self.term.epoch if self.term else None)
+        self.mutes = MuteStore(self.state.mutes)
+        cooldowns = Cooldowns(table=self.state.cooldowns, delivery_commits=True)
         self.stock_master = StockMaster(
-            self.stocks, StockStore(self.state), [], warn=self.admin_notice, clock=self.clock
+            self.stocks, self.state.stocks, [], warn=self.admin_notice, clock=self.clock
         )
         self.stock_master.restore()
         self.engine = Engine(
@@ -154,7 +154,8 @@ class App:
                 self.term.fence_sends(notifier)
         self.delivery = Delivery(
             notifiers,
-            self.state,
+            None,
+            store=self.state.delivery,
             admin=ruleset.defaults.admin,
             clock=WallClock(self.clock),
             muted=self.mutes.muted,
@@ -254,7 +255,9 @@ class App:
             on_notice=self.admin_notice,
             backoff=self.backoff,
             clock=self.clock,
-            state=self.state,
+            # DART's seen filings stay in the SQLite file; a group's leader starts each term
+            # with a fresh first pass (dedupe keys still stop a resend).
+            state=self.state.db if isinstance(self.state, SqliteState) else None,
             business_day=self._business_day(),
         )
 

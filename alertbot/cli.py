@@ -10,13 +10,19 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alertbot import __version__
 from alertbot.engine.rules import RuleSet, load_rules
 from alertbot.engine.yamlsource import MissingVariables, RulesError
+from alertbot.ha.database import DatabaseUnavailable
 from alertbot.onboarding.examples import EXAMPLES
 from alertbot.ops.logs import settings_secrets, setup_logging
 from alertbot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from alertbot.app import App
+    from alertbot.ha.node import Node
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -191,20 +197,41 @@ def _settings() -> Settings | None:
 
 
 def cmd_run(rules: Path | None) -> int:
-    from alertbot.app import App
-
     settings = _settings()
     if settings is None:
         return 2
     setup_logging(settings.log_level, settings.log_format, settings_secrets(settings))
-    app = App(settings, rules_path=rules)
     try:
-        asyncio.run(app.run_until_signalled())
+        asyncio.run(_bot_or_group(settings, rules).run_until_signalled())
+    except DatabaseUnavailable as exc:  # the driver is missing: say how to install it
+        print(f"alertbot: {exc}", file=sys.stderr)
+        return 2
     except RulesError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
     return 0
+
+
+def _bot_or_group(settings: Settings, rules: Path | None) -> App | Node:
+    """The bot alone, or — with a ``postgresql://`` state — a member of an HA group that runs
+    it only while leading."""
+    from alertbot.app import App
+
+    if settings.database is None:
+        return App(settings, rules_path=rules)
+    from alertbot.ha.database import driver
+    from alertbot.ha.node import Node
+
+    driver()
+    return Node(
+        settings.database.get_secret_value(),
+        lambda term: App(settings, rules_path=rules, term=term),
+        rules_path=rules or settings.rules,
+        http=settings.http,
+        lease_seconds=settings.ha_lease,
+        renew_every=settings.ha_lease / 3,
+    )
 
 
 def cmd_demo(rules: Path, speed: float | None = None) -> int:

@@ -111,6 +111,8 @@ class Settings(BaseModel):
     """Seconds a feed may stay down before the admin channel is told."""
     lang: str = "ko"
     """``ALERTBOT_LANG``: the language of everything the bot says (``ko`` or ``en``)."""
+    ha_lease: float = 6.0
+    """HA group (``postgresql://`` state): seconds a leader's lease lasts; renewed every third."""
     kiwoom: BrokerCredentials
     ls: BrokerCredentials
     dart: DartSettings = DartSettings()
@@ -134,6 +136,7 @@ class Settings(BaseModel):
             ).upper(),
             feed_down_after=_seconds(env, "ALERTBOT_FEED_DOWN_AFTER", 60.0),
             lang=_choice(env, "ALERTBOT_LANG", ("ko", "en"), "ko"),
+            ha_lease=_lease(env),
             kiwoom=_credentials(
                 env,
                 appkey="KIWOOM_APPKEY",
@@ -205,6 +208,13 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not value >= 0:
         raise SettingsError(name, f"expected a number of seconds such as 60, got {raw!r}")
     return value
+
+
+def _lease(env: Mapping[str, str]) -> float:
+    lease = _seconds(env, "ALERTBOT_HA_LEASE", 6.0)
+    if not 1.0 <= lease <= 300.0:
+        raise SettingsError("ALERTBOT_HA_LEASE", f"expected 1 to 300 seconds, got {lease:g}")
+    return lease
 
 
 def _host_port(env: Mapping[str, str], name: str, default: str) -> HostPort:

@@ -16,6 +16,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+class StoreUnavailable(Exception):
+    """The state store cannot take or give data right now: PostgreSQL unreachable, or this
+    instance no longer leads its group (``alertbot.ha``). Callers keep what they hold and
+    try again, exactly as for a locked or full SQLite file."""
+
+
+STORE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, StoreUnavailable)
+"""What a store call may raise when the store, not the caller, is the problem."""
+
+
 class StateDB:
     """A single connection used from the event loop's thread."""
 

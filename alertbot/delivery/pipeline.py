@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
@@ -29,7 +28,7 @@ from alertbot.delivery.notifiers.base import PermanentError
 from alertbot.delivery.ratelimit import Limiter
 from alertbot.delivery.store import NOTICE, DeliveryStore, Entry, Submission
 from alertbot.delivery.worker import ChannelWorker, Policy
-from alertbot.state import StateDB
+from alertbot.state import STORE_ERRORS, StateDB
 
 log = logging.getLogger("alertbot.delivery")
 
@@ -78,8 +77,9 @@ class Delivery:
     def __init__(
         self,
         notifiers: Mapping[str, Notifier],
-        state: StateDB,
+        state: StateDB | None,
         *,
+        store: DeliveryStore | None = None,
         admin: Iterable[str] = (),
         clock: Clock | None = None,
         policy: Policy | None = None,
@@ -91,9 +91,10 @@ class Delivery:
         self.notifiers = dict(notifiers)
         self.admin = tuple(admin)
         self.clock = clock or Clock()
-        self.store = (
-            DeliveryStore(state) if dedupe_ttl is None else DeliveryStore(state, dedupe_ttl)
-        )
+        if store is None:  # the embedded SQLite file; an HA group passes its PostgreSQL store
+            assert state is not None
+            store = DeliveryStore(state) if dedupe_ttl is None else DeliveryStore(state, dedupe_ttl)
+        self.store = store
         self.muted = muted or (lambda _rule, _symbol: False)
         self.cooldowns = cooldowns
         self.observer = observer or NoObserver()
@@ -168,7 +169,7 @@ class Delivery:
         submissions = [self._submission(item) for item in incoming]
         try:
             results = self.store.commit(submissions, now)
-        except sqlite3.Error as exc:
+        except STORE_ERRORS as exc:
             # Disk full, file locked: keep the alerts in memory and try again shortly.
             log.error("outbox write failed (%s); retrying in %gs", exc, RETRY_WRITE)
             self._incoming[:0] = incoming

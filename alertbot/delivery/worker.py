@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import sqlite3
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -47,6 +46,7 @@ from alertbot.delivery.notifiers.base import (
 )
 from alertbot.delivery.ratelimit import Limiter
 from alertbot.delivery.store import DeliveryStore, Entry
+from alertbot.state import STORE_ERRORS
 
 log = logging.getLogger("alertbot.delivery")
 
@@ -130,7 +130,7 @@ class ChannelWorker:
                 await self._deliver()
             except PermanentError as exc:
                 self._stop(exc)
-            except sqlite3.Error as exc:
+            except STORE_ERRORS as exc:
                 log.error("%s: outbox unavailable (%s); trying again", self.name, exc)
                 await self.clock.sleep(self.policy.backoff_max)
 

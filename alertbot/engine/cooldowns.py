@@ -48,8 +48,12 @@ class Cooldowns:
         defer: Callable[[Callable[[], None]], object] | None = None,
         *,
         delivery_commits: bool = False,
+        table: CooldownTable | None = None,
     ) -> None:
-        self.table = CooldownTable(db) if db is not None else None
+        if table is None and db is not None:
+            table = CooldownTable(db)
+        self.table = table
+        """Where firings persist: the SQLite file's table, or an HA group's PostgreSQL one."""
         self.defer = defer
         self.delivery_commits = delivery_commits
         self._steady = SteadyTime()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from alertbot.ha.url import redacted
+from alertbot.state import StoreUnavailable
 
 if TYPE_CHECKING:
     import asyncpg
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 CONNECT_TIMEOUT = 5.0
 
 
-class DatabaseUnavailable(Exception):
+class DatabaseUnavailable(StoreUnavailable):
     """The database cannot be reached or refused the request; ``str()`` is safe to show."""
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from alertbot.state import StoreUnavailable
+
 if TYPE_CHECKING:
     import asyncpg
 
@@ -54,7 +56,7 @@ class Term:
     remaining: float
 
 
-class Fenced(Exception):
+class Fenced(StoreUnavailable):
     """A write under an epoch that is no longer the leader's: refused, nothing recorded."""
 
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import asyncpg
 
+from alertbot.ha.store_sql import STORE_SQL
+
 LOCK_KEY = 0x616C_6572_7462  # "alertb": any fixed bigint shared by every alertbot version
 
 
@@ -39,6 +41,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(2, "state store", STORE_SQL),
 )
 
 VERSIONS = """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from alertbot.state import StateDB
 
@@ -35,35 +36,59 @@ class Mute:
         return self.until is None or now < self.until
 
 
+class Table(Protocol):
+    """Where mutes persist: ``MuteTable`` (SQLite) or ``alertbot.ha.store.PgMuteTable``."""
+
+    def load(self, now: float) -> list[Mute]: ...
+
+    def put(self, mute: Mute) -> None: ...
+
+    def delete(self, rule: str) -> None: ...
+
+
+class MuteTable:
+    """The ``mutes`` table in the SQLite file (``alertbot.ha.store`` has the PostgreSQL one)."""
+
+    def __init__(self, db: StateDB) -> None:
+        self.conn = db.conn
+        db.ensure(SCHEMA)
+
+    def load(self, now: float) -> list[Mute]:
+        """Mutes still in force at ``now``; the expired ones are deleted."""
+        rows = self.conn.execute("SELECT rule, symbol, until FROM mutes").fetchall()
+        self.conn.execute("DELETE FROM mutes WHERE until IS NOT NULL AND until <= ?", (now,))
+        return [mute for mute in (Mute(*row) for row in rows) if mute.active(now)]
+
+    def put(self, mute: Mute) -> None:
+        self.conn.execute(
+            "INSERT INTO mutes (rule, symbol, until) VALUES (?, ?, ?)"
+            " ON CONFLICT (rule, symbol) DO UPDATE SET until = excluded.until",
+            (mute.rule, mute.symbol, mute.until),
+        )
+
+    def delete(self, rule: str) -> None:
+        self.conn.execute("DELETE FROM mutes WHERE rule = ?", (rule,))
+
+
 class MuteStore:
     """The ``mutes`` table and its in-memory mirror. Wall-clock time: mutes outlive the process."""
 
-    def __init__(self, db: StateDB, clock: Callable[[], float] = time.time) -> None:
-        self.db = db
+    def __init__(self, db: StateDB | Table, clock: Callable[[], float] = time.time) -> None:
+        self.table = MuteTable(db) if isinstance(db, StateDB) else db
         self.clock = clock
-        db.ensure(SCHEMA)
-        self._mutes: dict[tuple[str, str], Mute] = {}
-        now = clock()
-        for rule, symbol, until in db.conn.execute("SELECT rule, symbol, until FROM mutes"):
-            mute = Mute(rule, symbol, until)
-            if mute.active(now):
-                self._mutes[(rule, symbol)] = mute
-        db.conn.execute("DELETE FROM mutes WHERE until IS NOT NULL AND until <= ?", (now,))
+        self._mutes = {(m.rule, m.symbol): m for m in self.table.load(clock())}
 
     def mute(self, rule: str, symbol: str = ALL_SYMBOLS, seconds: float | None = None) -> Mute:
         """Mute ``rule`` for ``symbol`` (empty: all) for ``seconds`` (None: until unmuted)."""
         until = None if seconds is None else self.clock() + seconds
-        self.db.conn.execute(
-            "INSERT INTO mutes (rule, symbol, until) VALUES (?, ?, ?)"
-            " ON CONFLICT (rule, symbol) DO UPDATE SET until = excluded.until",
-            (rule, symbol, until),
-        )
-        mute = self._mutes[(rule, symbol)] = Mute(rule, symbol, until)
+        mute = Mute(rule, symbol, until)
+        self.table.put(mute)
+        self._mutes[(rule, symbol)] = mute
         return mute
 
     def unmute(self, rule: str) -> int:
         """Lift every mute of ``rule`` (all symbols); returns how many there were."""
-        self.db.conn.execute("DELETE FROM mutes WHERE rule = ?", (rule,))
+        self.table.delete(rule)
         gone = [key for key in self._mutes if key[0] == rule]
         for key in gone:
             del self._mutes[key]

@@ -333,7 +333,8 @@ class KiwoomSimulator(WebSocketSimulator[SimSession]):
         if self.one_session_per_key:
             for older in [s for s in self.live if s.token == str(token)]:
                 await self.send(older, {"trnm": "SYSTEM", "code": "R10001", "message": KICKED})
-                await older.connection.close()
+                # The server does not wait for the old client's goodbye (it may be frozen).
+                older.connection.transport.close()
         session.logged_in = True
         session.token = str(token)
         await self.send(session, {**_ok("LOGIN"), "sor_yn": "Y"})

@@ -55,3 +55,10 @@ def test_the_password_is_redacted_from_every_log_line() -> None:
     finally:
         logging.getLogger().removeHandler(handler)
     assert "s3cr" not in stream.getvalue() and "another" not in stream.getvalue()
+
+
+def test_the_lease_is_six_seconds_unless_set_within_bounds() -> None:
+    assert Settings.from_env({}).ha_lease == 6.0
+    assert Settings.from_env({"ALERTBOT_HA_LEASE": "2"}).ha_lease == 2.0
+    with pytest.raises(SettingsError, match="ALERTBOT_HA_LEASE: expected 1 to 300"):
+        Settings.from_env({"ALERTBOT_HA_LEASE": "0.1"})
