@@ -36,7 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"alertbot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    run = commands.add_parser("run", help="run the bot (feeds start for brokers with credentials)")
+    run = commands.add_parser(
+        "run",
+        help="run the bot (feeds start for brokers with credentials); with "
+        "ALERTBOT_STATE=postgresql://… it joins a group that elects one leader",
+    )
     run.add_argument("--rules", type=Path, help="rule file or folder (default: $ALERTBOT_RULES)")
 
     demo = commands.add_parser("demo", help="run on a simulated market day; no account needed")
