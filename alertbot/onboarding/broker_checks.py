@@ -11,17 +11,24 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 
+import aiohttp
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketException
 
 from alertbot.events import now_kst
 from alertbot.feeds.base import FatalFeedError
+from alertbot.feeds.dart import protocol as disclosures
 from alertbot.feeds.kiwoom import protocol as kiwoom
 from alertbot.feeds.kiwoom.token import TokenError, TokenIssuer
 from alertbot.feeds.ls import protocol as ls
 from alertbot.feeds.ls.token import LsTokenIssuer
 from alertbot.onboarding.checks import Check, failed, ok, skipped
-from alertbot.settings import BrokerCredentials
+from alertbot.settings import BrokerCredentials, DartSettings
+
+
+def today() -> str:
+    return now_kst().strftime("%Y%m%d")
+
 
 PROBE_SYMBOL = "005930"
 """A stock every account may register: 삼성전자."""
@@ -193,4 +200,37 @@ async def _ls_socket(url: str, token: str, timeout: float) -> AsyncIterator[Chec
             "LS WebSocket",
             f"{url}: {type(exc).__name__} {exc}".strip(),
             NETWORK_FIX.format(url_var="LS_WS_URL"),
+        )
+
+
+async def dart_checks(dart: DartSettings, timeout: float) -> AsyncIterator[Check]:
+    """One ``list.json`` page of today's filings with the key, read by the feed's own parser."""
+    item = "OpenDART 인증키"
+    assert dart.api_key is not None
+    params = {"crtfc_key": dart.api_key.get_secret_value(), **disclosures.query(today(), 1)}
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http,
+            http.get(dart.api_url.rstrip("/") + disclosures.PATH, params=params) as response,
+        ):
+            answer = disclosures.parse(await response.read())
+    except (aiohttp.ClientError, TimeoutError) as exc:  # the URL holds the key: name only
+        yield failed(item, type(exc).__name__, NETWORK_FIX.format(url_var="DART_API_URL"))
+        return
+    if isinstance(answer, disclosures.Unreadable):
+        yield failed(item, f"OpenDART 답이 아닙니다 ({answer.reason})", "DART_API_URL을 확인하세요")
+    elif answer.status in (disclosures.OK, disclosures.NO_DATA):
+        yield ok(item, f"{dart.api_url} 공시검색 성공 (오늘 {answer.total_page}쪽)")
+    elif answer.status in disclosures.KEY_REFUSED:
+        yield failed(
+            item,
+            f"{answer.status} {answer.message}",
+            "opendart.fss.or.kr → 인증키 신청/관리에서 키를 확인하세요 "
+            "(012: 그 화면에 이 서버의 공인 IP를 등록)",
+        )
+    else:
+        yield failed(
+            item,
+            f"{answer.status} {answer.message}",
+            "020이면 하루 요청 한도(20,000건) 초과: 내일 다시, 800·900이면 OpenDART 점검 중",
         )

@@ -21,7 +21,7 @@ from alertbot.delivery.notifiers.base import DeliveryError, validate_options
 from alertbot.engine.rules import RuleSet, load_rules
 from alertbot.engine.yamlsource import RulesError
 from alertbot.events import now_kst
-from alertbot.onboarding.broker_checks import kiwoom_checks, ls_checks
+from alertbot.onboarding.broker_checks import dart_checks, kiwoom_checks, ls_checks
 from alertbot.onboarding.checks import FAILED, Check, failed, ok, skipped
 from alertbot.ops.http import probe
 from alertbot.ops.readiness import BROKER_KEYS, no_feed, no_rules
@@ -174,6 +174,7 @@ async def diagnose(
         yield await asyncio.to_thread(state_check, settings)
     yield await clock_check(settings, now, timeout)
     feeds = [c for c in (settings.kiwoom, settings.ls) if c.configured]
+    feeds += [settings.dart] if settings.dart.api_key is not None else []
     if not feeds and (ruleset is None or no_feed(ruleset, 0, console_only=False)):
         yield failed("증권사", "설정된 증권사 키가 없습니다", BROKER_KEYS)
     if settings.kiwoom.configured:
@@ -182,6 +183,9 @@ async def diagnose(
             yield check
     if settings.ls.configured:
         async for check in ls_checks(settings.ls, timeout):
+            yield check
+    if settings.dart.api_key is not None:
+        async for check in dart_checks(settings.dart, timeout):
             yield check
     if ruleset is None:
         yield skipped("채널", "규칙을 읽지 못해 건너뜀")

@@ -17,6 +17,7 @@ from alertbot.onboarding.doctor import run_doctor
 from alertbot.settings import Settings
 from alertbot.sim import kiwoom as kiwoom_sim
 from alertbot.sim import ls as ls_sim
+from alertbot.sim.dart import SIM_KEY, DartSimulator
 from alertbot.sim.kiwoom import KiwoomSimulator
 from alertbot.sim.ls import LsSimulator
 from alertbot.sim.slack import FakeSlack
@@ -46,6 +47,7 @@ class World:
     ls: LsSimulator
     telegram: FakeTelegram
     slack: FakeSlack
+    dart: DartSimulator
     folder: Path
     env: dict[str, str] = field(default_factory=dict)
     now: Callable[[], datetime] = now_kst
@@ -66,6 +68,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         LsSimulator() as ls,
         FakeTelegram() as telegram,
         FakeSlack(tokens=[SLACK_TOKEN]) as slack,
+        DartSimulator() as dart,
     ):
         rules = tmp_path / "rules"
         rules.mkdir()
@@ -87,8 +90,10 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             "TELEGRAM_BASE_URL": telegram.base_url,
             "SLACK_BOT_TOKEN": SLACK_TOKEN,
             "SLACK_URL": slack.base_url,
+            "DART_API_KEY": SIM_KEY,
+            "DART_API_URL": dart.api_url,
         }
-        yield World(kiwoom, ls, telegram, slack, rules, env)
+        yield World(kiwoom, ls, telegram, slack, dart, rules, env)
 
 
 def failures(lines: list[str]) -> list[str]:
@@ -108,6 +113,7 @@ async def test_a_healthy_setup_passes_every_item(world: World) -> None:
         "✅ 키움 실시간 등록(REG)",
         "✅ LS 토큰 발급",
         "✅ LS 실시간 등록(JIF)",
+        "✅ OpenDART 인증키",
         "✅ 채널 phone (telegram)",
         "✅ 채널 desk (slack)",
         "✅ 채널 log (console)",
@@ -175,8 +181,16 @@ def empty_telegram_token(world: World) -> None:
     world.env["TELEGRAM_BOT_TOKEN"] = ""  # `TELEGRAM_BOT_TOKEN=` left blank in the env file
 
 
+def wrong_dart_key(world: World) -> None:
+    world.env["DART_API_KEY"] = "0" * 40
+
+
+def dart_ip_not_registered(world: World) -> None:
+    world.dart.refuse("012")
+
+
 def no_broker(world: World) -> None:
-    for name in ("KIWOOM_APPKEY", "KIWOOM_SECRETKEY", "LS_APPKEY", "LS_APPSECRET"):
+    for name in ("KIWOOM_APPKEY", "KIWOOM_SECRETKEY", "LS_APPKEY", "LS_APPSECRET", "DART_API_KEY"):
         del world.env[name]
 
 
@@ -193,6 +207,8 @@ BROKEN = [
     (telegram_chat_gone, "❌ 채널 phone (telegram): ", "alertbot setup telegram"),
     (slack_token_revoked, "❌ 채널 desk (slack): ", "alertbot setup slack"),
     (empty_telegram_token, "❌ 채널 phone (telegram): ", "alertbot setup telegram"),
+    (wrong_dart_key, "❌ OpenDART 인증키: 010", "opendart.fss.or.kr"),
+    (dart_ip_not_registered, "❌ OpenDART 인증키: 012", "공인 IP"),
     (no_broker, "❌ 증권사: ", "KIWOOM_APPKEY"),
 ]
 
@@ -208,7 +224,8 @@ async def test_one_broken_item_is_one_failed_line_with_its_fix(
     assert failure.startswith(line)
     assert fix in failure.split(" → 해결: ", 1)[1]
     assert lines[-1] == "1개 항목을 고치세요."
-    for secret in ("wrong", BOT_TOKEN, SLACK_TOKEN, "xoxb-revoked", kiwoom_sim.SIM_SECRETKEY):
+    secrets = ("wrong", BOT_TOKEN, SLACK_TOKEN, "xoxb-revoked", kiwoom_sim.SIM_SECRETKEY, SIM_KEY)
+    for secret in secrets:
         assert secret not in "\n".join(lines)
 
 
