@@ -33,8 +33,9 @@ class NoFeeds(Exception):
 
 def recorded_subscriptions(rules: Subscriptions, symbols: Iterable[str] = ()) -> Subscriptions:
     """What the rules need, plus what a rule written tomorrow could want without naming a
-    stock — every VI, fill, market status and headline (a few frames a minute). Trades only
-    for the rules' stocks and ``symbols``: a stream per stock is the expensive part."""
+    stock — every VI, fill, market status, headline and 상/하한가 report (a few frames a
+    minute). Trades only for the rules' stocks and ``symbols``: a stream per stock is the
+    expensive part."""
     return Subscriptions(
         vi=True,
         ticks=rules.ticks | frozenset(code for code in symbols if code),
@@ -43,6 +44,7 @@ def recorded_subscriptions(rules: Subscriptions, symbols: Iterable[str] = ()) ->
         market=True,
         news=True,
         disclosures=True,
+        limits=True,
     )
 
 

@@ -46,9 +46,10 @@ RECORDED = Subscriptions(
     market=True,
     news=True,
     disclosures=True,
+    limits=True,
 )
 """The rules' stock and condition, ``--symbols 035420``, and every all-stock stream (DART's
-disclosures too, when a key is set: a backtest covers them)."""
+disclosures too, when a key is set: a backtest covers them; LS's 상/하한가 reports)."""
 
 
 def test_recorded_subscriptions_add_what_a_new_rule_could_want() -> None:
