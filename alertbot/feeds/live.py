@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -30,6 +31,11 @@ MAX_FRAME = 2**23
 TIMER_INTERVAL = 1.0
 """How often the session's timer runs (login timeout, data watchdog, token renewal)."""
 STOP_TIMEOUT = 1.0
+STEP_BUDGET = 0.005
+"""Seconds of frames handled in one go before the reader lets the rest of the bot run.
+``recv`` returns queued frames without yielding, so a burst of alerting frames (1,500 VIs at
+once) would hold the event loop — delivery, ``/healthz``, the other feed — for as long as
+frames stay queued."""
 """How long the goodbye (stop searches, unregister) may take before the socket is closed."""
 
 
@@ -104,6 +110,7 @@ class SessionFeed(Feed):
 
     async def _read(self, ws: ClientConnection) -> None:
         session = self.session
+        step = time.perf_counter()
         try:
             while True:
                 try:
@@ -130,6 +137,9 @@ class SessionFeed(Feed):
                     or (session.ready is not self.status.logged_in)
                 ):
                     self._after_step()
+                if time.perf_counter() - step > STEP_BUDGET:
+                    await asyncio.sleep(0)
+                    step = time.perf_counter()
         except ConnectionClosed:
             if session.ending is None:
                 raise
