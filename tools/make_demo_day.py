@@ -6,7 +6,8 @@ dynamic VIs reported by both brokers, a KOSPI sidecar, a KOSDAQ circuit breaker,
 condition search's snapshot then a burst of entries, the trader's own fills and a rejection on
 both brokers, 한미반도체's volume surging into its upper limit (reached, broken, reached again:
 Kiwoom's trades and LS's SHI/SHO), headlines (some with the example rules' keywords), a dropped
-LS connection that re-sends a headline, and the close.
+LS connection that re-sends a headline, the close, and DART filings (a correction, buybacks of a
+watched and an unwatched stock, a supply contract) polled as they appear.
 
 It is recorded the way ``alertbot record`` records: the real feeds (``feeds.build.build_feeds``) run
 against the simulators with a ``RecordWriter`` on their ``on_raw``, on a clock set to each
@@ -32,6 +33,7 @@ from typing import Any
 from alertbot.events import KST, Event
 from alertbot.feeds.base import Backoff, Feed
 from alertbot.feeds.build import build_feeds
+from alertbot.feeds.dart.client import DartFeed
 from alertbot.feeds.kiwoom.client import KiwoomFeed
 from alertbot.feeds.ls import protocol as ls_protocol
 from alertbot.feeds.ls.client import LsFeed
@@ -39,6 +41,7 @@ from alertbot.recording import RecordWriter
 from alertbot.settings import Settings
 from alertbot.sim import kiwoom as kw
 from alertbot.sim import ls
+from alertbot.sim.dart import SIM_KEY, DartSimulator, filing
 from alertbot.subscriptions import Subscriptions
 
 OUT = Path(__file__).resolve().parents[1] / "alertbot" / "demo" / "day.jsonl.gz"
@@ -376,7 +379,21 @@ def script(rng: random.Random) -> list[Step]:
     # 12:05 the LS link drops; on the new connection the server re-sends the last headline.
     moments.append((at("120500"), "drop", None))
     moments.append((at("120502", 10_000), "ls", headline(*NEWS[9][:3], 10)))
+    moments += [(at(hhmmss, 800_000), "dart", row) for hhmmss, row in FILINGS]
     return merge(sorted(Step(t, i, kind, payload) for i, (t, kind, payload) in enumerate(moments)))
+
+
+FILINGS = (
+    ("081012", filing("20261120000101", "삼성전자", "005930",
+                      "[기재정정]주요사항보고서(자기주식취득결정)")),
+    ("134022", filing("20261120000388", "카카오", "035720", "주요사항보고서(자기주식취득결정)",
+                      corp_code="00258801")),
+    ("153104", filing("20261120000512", "삼성전자", "005930",
+                      "주요사항보고서(자기주식취득결정)")),
+    ("160511", filing("20261120000577", "SK하이닉스", "000660", "단일판매ㆍ공급계약체결",
+                      corp_code="00164779")),
+)  # fmt: skip
+"""DART filings as they appear: each is seen at the next poll (the feed polls then)."""
 
 
 def fills() -> list[tuple[datetime, str, Any]]:
@@ -476,6 +493,7 @@ SUBSCRIPTIONS = Subscriptions(
     market=True,
     news=True,
     limits=True,
+    disclosures=True,
 )
 """What ``alertbot record`` would subscribe to for the example rules and these stocks."""
 
@@ -484,13 +502,20 @@ async def record_day(out: Path) -> int:
     """Record the scripted day into ``out``; returns the number of frames."""
     steps = script(random.Random(SEED))
     clock = SetClock(at("075000", 120_000))
-    async with kw.KiwoomSimulator(matches=SURGING) as kiwoom, ls.LsSimulator() as ls_server:
+    async with (
+        kw.KiwoomSimulator(matches=SURGING) as kiwoom,
+        ls.LsSimulator() as ls_server,
+        DartSimulator() as dart,
+    ):
         settings = Settings.from_env(
             {
                 "KIWOOM_TOKEN": kw.SIM_TOKEN,
                 "KIWOOM_WS_URL": kiwoom.url,
                 "LS_TOKEN": ls.SIM_TOKEN,
                 "LS_WS_URL": ls_server.ws_url,
+                "DART_API_KEY": SIM_KEY,
+                "DART_API_URL": dart.api_url,
+                "DART_POLL": "86400",  # it polls when the script files something, never else
             }
         )
         with RecordWriter(out) as writer:
@@ -505,6 +530,7 @@ async def record_day(out: Path) -> int:
             )
             kiwoom_feed = next(f for f in feeds if isinstance(f, KiwoomFeed))
             ls_feed = next(f for f in feeds if isinstance(f, LsFeed))
+            dart_feed = next(f for f in feeds if isinstance(f, DartFeed))
             tasks: list[asyncio.Task[None]] = []
             try:
                 # Kiwoom first, up to the condition's snapshot; then LS, up to its last ack.
@@ -513,9 +539,15 @@ async def record_day(out: Path) -> int:
                 clock.now = at("075000", 480_000)
                 tasks.append(start(ls_feed))
                 await ls_subscribed(sink, ls_feed, connects=1)
+                # DART last: its first poll of the day finds nothing filed yet.
+                clock.now = at("075000", 700_000)
+                before = sink.writer.frames
+                tasks.append(start(dart_feed))
+                await sink.until(lambda: sink.writer.frames == before + 1)
+                sims = Sims(kiwoom, ls_server, dart, dart_feed)
                 for step in steps:
                     clock.now = step.t
-                    await play(step, kiwoom, ls_server, sink, ls_feed)
+                    await play(step, sims, sink, ls_feed)
             finally:
                 for feed in feeds:
                     await feed.stop()
@@ -534,20 +566,31 @@ async def ls_subscribed(sink: Counting, feed: LsFeed, connects: int) -> None:
     await sink.until(lambda: feed.status.connects >= connects and feed.confirmed == wanted)
 
 
-async def play(
-    step: Step, kiwoom: kw.KiwoomSimulator, server: ls.LsSimulator, sink: Counting, feed: LsFeed
-) -> None:
+@dataclass(frozen=True, slots=True)
+class Sims:
+    kiwoom: kw.KiwoomSimulator
+    ls: ls.LsSimulator
+    dart: DartSimulator
+    dart_feed: DartFeed
+    """Polls when a filing appears, so the recording holds one poll per filing."""
+
+
+async def play(step: Step, sims: Sims, sink: Counting, feed: LsFeed) -> None:
     before = sink.writer.frames
     if step.kind == "kiwoom":
-        sent = await kiwoom.push(step.payload)
+        sent = await sims.kiwoom.push(step.payload)
     elif step.kind == "ls":
-        sent = await server.push(step.payload)
+        sent = await sims.ls.push(step.payload)
     elif step.kind == "ping":
-        await kiwoom.ping()
+        await sims.kiwoom.ping()
+        sent = 1
+    elif step.kind == "dart":
+        sims.dart.file(step.payload)
+        sims.dart_feed.poll_now()
         sent = 1
     else:
         connects = feed.status.connects
-        await server.drop()
+        await sims.ls.drop()
         await ls_subscribed(sink, feed, connects + 1)
         return
     if sent != 1:

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from alertbot.recording import RecordedFrame, Sleep, paced
+from alertbot.sim.dart import DartSimulator
 from alertbot.sim.kiwoom import KiwoomSimulator
 from alertbot.sim.ls import Frame, LsSimulator
 
@@ -28,8 +29,9 @@ from alertbot.sim.ls import Frame, LsSimulator
 class Played:
     frame: RecordedFrame
     delivered: int
-    """What went out for it over all sessions: Kiwoom REAL entries, or LS data frames. Each
-    one the client understands is one event (LS drops a market status reported again)."""
+    """What went out for it over all sessions: Kiwoom REAL entries, LS data frames, or DART
+    filings newly listed. Each one the client understands is one event (LS drops a market
+    status reported again; a DART filing counts once the client polls)."""
 
 
 def _json_object(frame: str | bytes) -> dict[str, Any] | None:
@@ -49,10 +51,14 @@ class Player:
     """Plays frames through the simulators given (a source without one is skipped)."""
 
     def __init__(
-        self, kiwoom: KiwoomSimulator | None = None, ls: LsSimulator | None = None
+        self,
+        kiwoom: KiwoomSimulator | None = None,
+        ls: LsSimulator | None = None,
+        dart: DartSimulator | None = None,
     ) -> None:
         self.kiwoom = kiwoom
         self.ls = ls
+        self.dart = dart
         self.now: datetime | None = None
         """The receive time of the frame being played: a clock for the app under test."""
 
@@ -102,4 +108,20 @@ class Player:
                 return 0
             tr_cd, tr_key = str(header.get("tr_cd", "")), str(header.get("tr_key", ""))
             return await self.ls.push(Frame(tr_cd, tr_key, body))
+        if recorded.src == "dart" and self.dart is not None:
+            return publish(self.dart, message)
         return 0
+
+
+def publish(dart: DartSimulator, answer: dict[str, Any]) -> int:
+    """A recorded poll's filings that OpenDART did not list before are published now; each is
+    one event at the client's next poll (unless that is its first of the day)."""
+    rows = answer.get("list") if answer.get("status") == "000" else None
+    known = {row["rcept_no"] for row in dart.filings}
+    new = [
+        {str(k): str(v) for k, v in row.items()}
+        for row in rows or ()
+        if isinstance(row, dict) and row.get("rcept_no") not in known
+    ]
+    dart.file(*sorted(new, key=lambda row: row["rcept_no"]))
+    return len(new)

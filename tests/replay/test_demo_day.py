@@ -49,7 +49,17 @@ def test_the_shipped_rules_fire_for_every_kind_they_cover() -> None:
     for frame in Recording(DAY):
         sent += replay.frame(frame)
     covered = {located.rule.event for located in ruleset.rules if located.rule.enabled}
-    assert covered == {"vi", "price", "condition", "fill", "market", "news", "limit", "volume"}
+    assert covered == {
+        "vi",
+        "price",
+        "condition",
+        "fill",
+        "market",
+        "news",
+        "limit",
+        "volume",
+        "disclosure",
+    }
     assert {alert.kind for alert in sent} == covered
     stats = replay.engine.stats
     assert sum(n for (_, outcome), n in stats.items() if outcome == "cooldown") > 0
@@ -78,6 +88,9 @@ def test_the_day_has_what_the_demo_promises() -> None:
     assert "1" in signs and signs[-1] == "1"
     limits = [(e.source, e.state) for e in events if e.kind == "limit"]  # type: ignore[attr-defined]
     assert limits == [("ls", "reached"), ("ls", "released"), ("ls", "reached")]
+    # DART: the first poll finds nothing; then each filing once, a correction among them.
+    reports = [e.report for e in events if e.kind == "disclosure"]  # type: ignore[attr-defined]
+    assert len(reports) == 4 and any(r.startswith("[기재정정]") for r in reports)
 
 
 async def test_the_generator_makes_the_shipped_file(tmp_path: Path) -> None:

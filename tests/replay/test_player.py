@@ -53,7 +53,8 @@ async def test_a_played_day_reaches_the_feeds_as_registered() -> None:
                 await live.wait_for(lambda n=expected: len(live.events) >= n)
     wanted_kinds = {"vi", "market", "condition"}
     assert live.events == [e for e in decoded(frames) if e.kind in wanted_kinds]
-    assert {e.kind for e in decoded(frames)} - wanted_kinds == {"price", "fill", "news", "limit"}
+    others = {"price", "fill", "news", "limit", "disclosure"}
+    assert {e.kind for e in decoded(frames)} - wanted_kinds == others
 
 
 async def test_speed_keeps_the_recorded_gaps_shorter() -> None:

@@ -90,6 +90,7 @@ class DartFeed(Feed):
             dart = self._session()
             dart.want(self.subscriptions)
             dart.connected(self.clock())
+            self._wake.clear()  # a pass begins now: an earlier wake asked for nothing more
             while not self.stopping:
                 if not self.subscriptions.disclosures:
                     if not self.status.ready:
