@@ -132,7 +132,8 @@ def test_cli_accepts_the_shipped_rules_without_secrets() -> None:
         == "rules/example.yaml:36: warning: environment variable TELEGRAM_BOT_TOKEN is not set"
     )
     assert lines[-1].startswith(
-        "rules: ok — 13 rules (condition 1, fill 2, limit 1, market 1, news 2, price 3, vi 2,"
+        "rules: ok — 14 rules (condition 1, disclosure 1, fill 2, limit 1, market 1, news 2,"
+        " price 3, vi 2,"
     )
     strict = run_cli("check", "--strict", "rules")
     assert strict.returncode == 1

@@ -290,7 +290,17 @@ def test_example_rules_are_valid() -> None:
     root = Path(__file__).resolve().parents[2]
     loaded = load_rules(root / "rules", env={}, missing="warning")
     kinds = {located.rule.event for located in loaded.rules}
-    assert kinds == {"vi", "price", "condition", "fill", "market", "news", "limit", "volume"}
+    assert kinds == {
+        "vi",
+        "price",
+        "condition",
+        "fill",
+        "market",
+        "news",
+        "limit",
+        "volume",
+        "disclosure",
+    }
 
 
 def test_market_names_are_the_ones_the_ls_feed_sends() -> None:
