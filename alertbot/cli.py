@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
+import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alertbot import __version__
+from alertbot.engine.listed import ListedStocks
 from alertbot.engine.rules import RuleSet, load_rules
 from alertbot.engine.yamlsource import MissingVariables, RulesError
 from alertbot.ha.database import DatabaseUnavailable
@@ -163,7 +166,11 @@ def cmd_check(path: Path, strict: bool = False) -> int:
     missing: MissingVariables = "error" if strict else "warning"
     try:
         ruleset = load_rules(
-            path, missing=missing, check_channel=validate_options, require_rules=True
+            path,
+            missing=missing,
+            check_channel=validate_options,
+            require_rules=True,
+            stocks=_listed_stocks(),
         )
     except RulesError as exc:
         for problem in exc.problems:
@@ -173,6 +180,23 @@ def cmd_check(path: Path, strict: bool = False) -> int:
         print(problem)
     print(summary(path, ruleset))
     return 0
+
+
+def _listed_stocks() -> ListedStocks | None:
+    """The stock master the bot saved in its SQLite state, when there is one here: codes
+    that are not listed become warnings naming the closest ones."""
+    try:
+        state = Settings.from_env(os.environ).state
+    except SettingsError:
+        return None
+    if not state.is_file():
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{state}?mode=ro", uri=True)) as conn:
+            rows = conn.execute("SELECT code, name FROM stock_master").fetchall()
+    except sqlite3.Error:
+        return None
+    return ListedStocks(dict(rows)) if rows else None
 
 
 def summary(path: Path, ruleset: RuleSet) -> str:

@@ -148,3 +148,27 @@ def test_cli_rejects_a_bad_file(tmp_path: Path) -> None:
     result = run_cli("check", str(path))
     assert result.returncode == 1
     assert result.stdout.startswith(f"{path}:5: YAML: ")
+
+
+def test_check_warns_of_unlisted_codes_when_the_stock_master_is_at_hand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alertbot.state import StateDB
+    from alertbot.stocks.book import Stock
+    from alertbot.stocks.store import StockStore
+
+    state = tmp_path / "state.db"
+    db = StateDB(state)
+    StockStore(db).save([Stock("005930", "삼성전자"), Stock("000660", "SK하이닉스")], 0.0)
+    db.close()
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    path = write_rules(rules, "- {name: a, event: vi, symbols: [005930, 000600]}")
+    monkeypatch.setenv("ALERTBOT_STATE", str(state))
+    code, out = check(capsys, str(rules))
+    assert code == 0
+    assert out[0] == (
+        f"{path}:9: warning: rule 'a': 000600 is not a listed stock (closest: SK하이닉스(000660))"
+    )
+    monkeypatch.setenv("ALERTBOT_STATE", str(tmp_path / "none.db"))
+    assert check(capsys, str(rules)) == (0, [out[-1]])

@@ -171,3 +171,16 @@ def test_check_on_a_folder_without_rules_fails(
 ) -> None:
     assert main(["check", str(tmp_path)]) == 1
     assert "no rule files (*.yaml, *.yml)" in capsys.readouterr().out
+
+
+def test_listed_stocks_name_the_closest_codes(tmp_path: Path) -> None:
+    from alertbot.engine.listed import ListedStocks
+
+    listed = ListedStocks({"005930": "삼성전자", "005935": "삼성전자우", "000660": "SK하이닉스"})
+    assert "005930" in listed and "005931" not in listed
+    assert set(listed.closest("005931")[:2]) == {"삼성전자(005930)", "삼성전자우(005935)"}
+    assert listed.closest("999999") == []
+    path = write_rules(tmp_path, "- name: a\n  event: vi\n  symbol: 000600")
+    [warning] = load_rules(tmp_path, env={}, stocks=listed).warnings
+    assert str(warning).startswith(f"{path}:{FIRST_RULE_LINE + 2}: warning: rule 'a': 000600")
+    assert "SK하이닉스(000660)" in warning.message
