@@ -81,17 +81,18 @@ class MinuteVolumes:
         minute = time.hour * 60 + time.minute
         volume = tick.volume
         cum = tick.cum_volume
-        if not volume and cum > self.cum:
-            volume = cum - self.cum  # no trade volume in the frame: the cumulative's increase
-        if cum > self.cum:
+        before = self.cum
+        if cum > before:
             self.cum = cum
+            if not volume:
+                volume = cum - before  # no trade volume in the frame: the cumulative's increase
         if minute == self.minute:
             running = self.running + volume
             self.running = running
             if running < self.threshold:
                 return None
             return self._judge_running(tick, judges)
-        return self._other_minute(tick, minute, volume, judges)
+        return self._other_minute(tick, minute, volume, before, judges)
 
     def refresh(self) -> None:
         """The rules changed: recompute the running minute's threshold on the next trade."""
@@ -100,7 +101,7 @@ class MinuteVolumes:
     # ------------------------------------------------------------------ slow path
 
     def _other_minute(
-        self, tick: Tick, minute: int, volume: int, judges: Sequence[Judge[T]]
+        self, tick: Tick, minute: int, volume: int, before: int, judges: Sequence[Judge[T]]
     ) -> list[Spike[T]] | None:
         time = tick.time
         if time.date() != self.day:
@@ -120,6 +121,10 @@ class MinuteVolumes:
             # A minute is history only if seen whole: from the open, or from the day's first trade.
             whole = auction or 0 < tick.cum_volume <= volume
             self.start = minute if whole else minute + 1
+        elif minute - self.minute > 1 and 0 < before < tick.cum_volume - volume:
+            # Whole minutes passed and the cumulative volume says trades were missed (the feed
+            # was down): those minutes are unknown, not quiet. History starts afresh.
+            self.history, self.start = [], minute + 1
         else:  # the minutes in between had no trades
             self.history.extend([0] * (minute - self.minute - 1))
         self.minute = minute

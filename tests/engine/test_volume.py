@@ -172,6 +172,19 @@ def test_minutes_are_kst_whatever_zone_a_time_comes_in(tmp_path: Path) -> None:
     assert alert.text.endswith("· 10:04")
 
 
+def test_minutes_lost_to_a_dropped_connection_are_not_zeros(tmp_path: Path) -> None:
+    """The feed was down from 10:05 to 10:09: the cumulative volume of the first trade after
+    it shows trades were missed. Those minutes are unknown, not quiet: counting them as zero
+    would make the next busy minute look like a spike. History starts afresh."""
+    market = started(tmp_path)  # 10:01–10:03: 1,000 each
+    assert market.minutes("1004", [1_000, 1_000]) == []
+    market.cum += 9_000  # traded while the bot was not connected
+    assert market.trade("100910", 5_000) == []  # the average would be 625 with zeros
+    assert market.minutes("1010", [1_000, 1_000, 1_000]) == []  # 10:09 was seen in part only
+    [alert] = market.trade("101310", 5_000)
+    assert "평균 1,000주 × 5.0" in alert.text
+
+
 def test_missing_trade_volume_uses_the_cumulative_increase(tmp_path: Path) -> None:
     market = started(tmp_path)
     [alert] = market.trade("100410", 6_000, with_volume=False)
@@ -215,15 +228,22 @@ def test_a_new_day_starts_afresh(tmp_path: Path) -> None:
 @st.composite
 def delayed_trades(draw: st.DrawFn) -> list[tuple[int, int, int]]:
     """(second of the day, volume, cumulative volume) in arrival order: the trades of up to
-    15 minutes from 10:00:20, some of them arriving late (after later trades)."""
-    gaps = draw(st.lists(st.integers(0, 90), min_size=1, max_size=60))
+    an hour from 10:00:20 with quiet stretches of several minutes; some arrive late, behind
+    later trades of the same minute or of the minute after (never behind a quiet minute:
+    that, with the cumulative volume showing the gap, reads as a dropped connection)."""
+    gaps = draw(st.lists(st.integers(0, 150), min_size=1, max_size=60))
     volumes = draw(st.lists(st.integers(1, 5_000), min_size=len(gaps), max_size=len(gaps)))
     seconds, cum, trades = 10 * 3600 + 20, 100_000, []
     for gap, volume in zip(gaps, volumes, strict=True):
         seconds, cum = seconds + gap, cum + volume
         trades.append((seconds, volume, cum))
-    delays = draw(st.lists(st.integers(0, 120), min_size=len(trades), max_size=len(trades)))
-    order = sorted(range(len(trades)), key=lambda i: (trades[i][0] + delays[i], i))
+    late = draw(st.lists(st.booleans(), min_size=len(trades), max_size=len(trades)))
+    order = list(range(len(trades)))
+    for i in range(len(order) - 1):
+        a, b = trades[order[i]][0] // 60, trades[order[i + 1]][0] // 60
+        previous = trades[order[i - 1]][0] // 60 if i else a
+        if late[i] and b - a <= 1 and b - previous <= 1:  # the next trade arrives first
+            order[i], order[i + 1] = order[i + 1], order[i]
     return [trades[i] for i in order]
 
 
