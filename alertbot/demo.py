@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from alertbot.app import App
+from alertbot.delivery.channels import CONSOLE
 from alertbot.events import now_kst
 from alertbot.feeds.dart.client import DartFeed
 from alertbot.feeds.ls import protocol as ls_protocol
@@ -73,8 +74,8 @@ async def run_demo(rules: Path, day: Path = DAY, speed: float | None = None) -> 
         app = App(
             settings,
             env=_PlaceholderEnv(os.environ),
-            console_only=True,
-            watch=False,
+            channels=CONSOLE,
+            watcher=None,
             clock=lambda: player.now or first or now_kst(),
         )
         print(t("demo.start", frames=len(frames), day=day.name, rules=rules) + "\n")

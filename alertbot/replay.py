@@ -22,7 +22,7 @@ from datetime import date, datetime
 from typing import TextIO
 
 from alertbot.alerts import Alert
-from alertbot.app import build_notifiers
+from alertbot.delivery.channels import LIVE
 from alertbot.delivery.clock import WallClock
 from alertbot.delivery.pipeline import Delivery
 from alertbot.engine.engine import Engine
@@ -191,7 +191,7 @@ async def sending(ruleset: RuleSet, now: Callable[[], datetime]) -> AsyncIterato
     late by days; rate limits and retries still take real time."""
     state = StateDB(":memory:")
     delivery = Delivery(
-        build_notifiers(ruleset), state, admin=ruleset.defaults.admin, clock=WallClock(now)
+        LIVE.notifiers(ruleset), state, admin=ruleset.defaults.admin, clock=WallClock(now)
     )
     await delivery.start()
     try:

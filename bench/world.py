@@ -169,7 +169,7 @@ class WorldProcess:
                 "ALERTBOT_HTTP": "127.0.0.1:0",  # any free port: benchmarks run side by side
             }
         )
-        return App(settings, env={}, watch=False)
+        return App(settings, env={}, watcher=None)
 
     async def expect(self, word: str, timeout: float = 120) -> str:
         """The next line, which must start with ``word``; the rest of it."""

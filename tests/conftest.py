@@ -15,11 +15,18 @@ import pytest
 from alertbot.events import KST, Event
 from alertbot.feeds.base import Backoff, Feed
 from alertbot.feeds.token import FixedToken
+from alertbot.ops.logs import quiet_libraries
 from alertbot.sim.kiwoom import KiwoomSimulator
 from alertbot.sim.telegram import FakeTelegram
 from tests.pgcluster import Cluster, start_cluster
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quiet_libraries() -> None:
+    """As ``setup_logging`` does in every command: no module quiets them on import."""
+    quiet_libraries()
 
 
 def golden(name: str) -> str:

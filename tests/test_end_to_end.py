@@ -77,7 +77,7 @@ async def test_no_broker_credentials_says_which_to_set(
             "ALERTBOT_HTTP": "127.0.0.1:0",
         }
     )
-    app = App(settings, env={}, watch=False)
+    app = App(settings, env={}, watcher=None)
     await app.start()
     assert app.feeds == []
     await app.stop()

@@ -14,7 +14,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from alertbot.app import App
-from alertbot.ops.logs import REDACTED, Redactor, settings_secrets, setup_logging
+from alertbot.ops.logs import settings_secrets, setup_logging
+from alertbot.redaction import REDACTED, Redactor
 from alertbot.settings import Settings
 from alertbot.sim.kiwoom import KiwoomSimulator
 from alertbot.sim.telegram import FakeTelegram, error_response

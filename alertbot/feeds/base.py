@@ -20,6 +20,7 @@ from datetime import time as clock_time
 
 from alertbot.events import KST, Event, now_kst
 from alertbot.feeds.session import FatalFeedError, FeedSilent, RetryLater
+from alertbot.redaction import Redactor
 from alertbot.subscriptions import Subscriptions
 
 EventSink = Callable[[Event], None]
@@ -111,8 +112,8 @@ class Feed(ABC):
         self.clock = clock
         self.status = FeedStatus()
         self.subscriptions = Subscriptions()
-        self.secrets: set[str] = set()
-        """Strings (tokens) that must never reach a log line; sessions add theirs."""
+        self.redact = Redactor()
+        """Hides the feed's tokens (``redact.add``) from its log lines and notices."""
         self._stopping = asyncio.Event()
         self._silence_reported = False
         self._up_at: float | None = None
@@ -235,12 +236,6 @@ class Feed(ABC):
     def frame_received(self) -> None:
         """Sessions call this for every frame: the silence watchdog reads it."""
         self.status.last_frame_monotonic = time.monotonic()
-
-    def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return text
 
     def count_unparsed(self, reason: str, frame: str | bytes) -> None:
         """A frame the protocol could not read: counted, logged short and without secrets."""

@@ -177,7 +177,7 @@ class SessionFeed(Feed):
 
     async def _use_token(self, token: str) -> None:
         if token != self.session.token:
-            self.secrets.add(token)
+            self.redact.add([token])
             self.session.token = token
 
     def _token_refused(self, refused: TokenRefused) -> None:

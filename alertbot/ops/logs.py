@@ -11,7 +11,6 @@ like a secret (bot tokens, Slack tokens and webhooks, ``token=…``), known or n
 from __future__ import annotations
 
 import logging
-import re
 import sys
 import traceback
 from collections.abc import Iterable, Mapping
@@ -22,58 +21,8 @@ import orjson
 
 from alertbot.events import KST
 from alertbot.ha import url as database_url
+from alertbot.redaction import Redactor
 from alertbot.settings import Settings
-
-REDACTED = "«redacted»"
-
-MIN_SECRET_LENGTH = 6
-"""Shorter values (a chat id such as ``1``) would blank out ordinary text."""
-
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Bot API paths carry the token: https://api.telegram.org/bot123:AA…/sendMessage
-    (re.compile(r"(/bot)\d+:[^/\s\"']+"), rf"\1{REDACTED}"),
-    # Telegram bot tokens anywhere: 123456789:AAE…
-    (re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}"), REDACTED),
-    # Slack incoming webhooks and tokens.
-    (re.compile(r"https?://hooks\.slack(?:-gov)?\.com/\S+"), f"https://hooks.slack.com/{REDACTED}"),
-    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]+"), REDACTED),
-    (re.compile(r"\bxapp-[A-Za-z0-9-]+"), REDACTED),
-    # key=value, key: value, "key": "value" for the names secrets go by.
-    (
-        re.compile(
-            r"(?i)(\"?\b(?:access_token|token|appkey|app_key|appsecretkey|appsecret|secretkey"
-            r"|secret|client_secret|password|webhook_url|crtfc_key)\"?\s*[=:]\s*\"?)[^\s\"'&,;}]+"
-        ),
-        rf"\1{REDACTED}",
-    ),
-    (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+"), rf"\1{REDACTED}"),
-)
-
-
-class Redactor:
-    """Replaces known secret values and secret-shaped text with ``«redacted»``."""
-
-    def __init__(self) -> None:
-        self._known: set[str] = set()
-        self._known_pattern: re.Pattern[str] | None = None
-
-    def add(self, secrets: Iterable[str | None]) -> None:
-        """Learn more secret values (at start, and whenever the rules bring new channels)."""
-        fresh = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH} - self._known
-        if not fresh:
-            return
-        self._known |= fresh
-        # Longest first, so a webhook URL goes as a whole before a token inside it.
-        alternatives = sorted(self._known, key=len, reverse=True)
-        self._known_pattern = re.compile("|".join(re.escape(s) for s in alternatives))
-
-    def __call__(self, text: str) -> str:
-        if self._known_pattern is not None:
-            text = self._known_pattern.sub(REDACTED, text)
-        for pattern, replacement in _PATTERNS:
-            text = pattern.sub(replacement, text)
-        return text
-
 
 REDACTOR = Redactor()
 """The process's one redactor: logging is process-wide, and so are the secrets it must hide."""
@@ -140,8 +89,10 @@ class HumanFormatter(logging.Formatter):
         return datetime.fromtimestamp(record.created, KST).strftime("%Y-%m-%d %H:%M:%S KST")
 
 
-NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "aiohttp.access", "websockets")
-"""Libraries that log every request at INFO: only their warnings are worth a line."""
+NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "slack_sdk", "aiohttp.access", "websockets")
+"""Libraries that log every request at INFO (and URLs with a bot token, headers with a Slack
+token at DEBUG): only their warnings are worth a line. Set here, when logging is set up, not
+by any module on import."""
 
 
 def setup_logging(
@@ -161,10 +112,15 @@ def setup_logging(
     handler.setFormatter(JsonFormatter() if fmt == "json" else HumanFormatter())
     root.addHandler(handler)
     root.setLevel(level)
-    for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    quiet_libraries()
     redact_every_handler()
     return handler
+
+
+def quiet_libraries() -> None:
+    """The ``NOISY_LOGGERS`` log warnings only, whatever the root level."""
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def redact_every_handler() -> None:
@@ -192,8 +148,8 @@ def settings_secrets(settings: Settings) -> list[str]:
         for secret in (credentials.appkey, credentials.secret, credentials.token):
             if secret is not None:
                 values.append(secret.get_secret_value())
-    if settings.database is not None:
-        values.extend(database_url.secrets(settings.database.get_secret_value()))
     if settings.dart.api_key is not None:
         values.append(settings.dart.api_key.get_secret_value())
+    if settings.database is not None:
+        values.extend(database_url.secrets(settings.database.get_secret_value()))
     return values

@@ -159,7 +159,7 @@ async def test_sighup_reloads(tmp_path: Path, kiwoom_sim: KiwoomSimulator) -> No
     header = "channels:\n  log: {type: console}\ndefaults:\n  notify: [log]\nrules:\n"
     (rules / "r.yaml").write_text(header + "  - {name: n, event: news}\n", encoding="utf-8")
     settings = sim_settings(kiwoom_sim, rules, tmp_path / "state.db")
-    app = App(settings, env={}, watch=False)
+    app = App(settings, env={}, watcher=None)
     running = asyncio.create_task(app.run_until_signalled())
     try:
         await kiwoom_sim.wait_for(lambda: bool(kiwoom_sim.live))

@@ -118,7 +118,7 @@ async def test_names_on_every_alert_and_after_a_restart_with_the_broker_down(
     (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
     kiwoom_sim.stock_list.page_size = 4
 
-    app = App(settings(tmp_path, kiwoom_sim, ls_sim), backoff=FAST, watch=False)
+    app = App(settings(tmp_path, kiwoom_sim, ls_sim), backoff=FAST, watcher=None)
     await app.start()
     try:
         assert len(app.stocks) == len(SIM_STOCKS)  # loaded before the feeds started
@@ -127,7 +127,7 @@ async def test_names_on_every_alert_and_after_a_restart_with_the_broker_down(
         await app.stop()
 
     kiwoom_sim.stock_list.down = ls_sim.stock_list.down = True
-    app = App(settings(tmp_path, kiwoom_sim, ls_sim), backoff=FAST, watch=False)
+    app = App(settings(tmp_path, kiwoom_sim, ls_sim), backoff=FAST, watcher=None)
     await app.start()
     try:
         check_names(await play_day(app, kiwoom_sim, ls_sim, inbox, 2))

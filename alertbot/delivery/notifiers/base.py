@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from alertbot.delivery.notifiers.split import split_text, utf16_len
+from alertbot.redaction import Redactor
 
 
 class DeliveryError(Exception):
@@ -150,10 +151,9 @@ class Notifier(ABC):
     def redact(self, text: str) -> str:
         """``text`` with every secret of this notifier replaced by ``«redacted»`` (the mark
         the log filter uses too), so an error can quote what the service said."""
-        for secret in self.secrets():
-            if secret:
-                text = text.replace(secret, "«redacted»")
-        return text
+        redactor = Redactor()
+        redactor.add(self.secrets())
+        return redactor(text)
 
 
 NOTIFIERS: dict[str, type[Notifier]] = {}

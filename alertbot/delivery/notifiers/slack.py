@@ -10,7 +10,6 @@ the retry policy and must see every 429 to wait its ``Retry-After``.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import aiohttp
@@ -36,9 +35,6 @@ from alertbot.delivery.notifiers.split import utf16_len
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
 HEADER_LIMIT = 150
-
-# slack-sdk logs request headers (the token) and the webhook URL at DEBUG.
-logging.getLogger("slack_sdk").setLevel(logging.WARNING)
 
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}

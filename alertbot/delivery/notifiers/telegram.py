@@ -67,11 +67,6 @@ other 400 refuses only the message that caused it."""
 
 log = logging.getLogger("alertbot.delivery.telegram")
 
-# A Bot API URL contains the bot token: httpx logs every request URL at INFO and PTB logs
-# its URLs at DEBUG. Their loggers stay quieter than that, whatever the bot's log level.
-for _name in ("httpx", "httpcore", "telegram"):
-    logging.getLogger(_name).setLevel(logging.WARNING)
-
 
 class TelegramOptions(NotifierOptions):
     token: SecretStr

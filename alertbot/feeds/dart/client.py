@@ -61,7 +61,7 @@ class DartFeed(Feed):
         super().__init__(**kwargs)
         self.url = api_url.rstrip("/") + protocol.PATH
         self._key = api_key
-        self.secrets.add(api_key)
+        self.redact.add([api_key])
         self.poll = poll
         self.seen = seen or SeenFilings(None)
         self.business_day = business_day

@@ -21,6 +21,7 @@ import orjson
 from alertbot.events import KST, now_kst
 from alertbot.feeds.base import FatalFeedError
 from alertbot.feeds.values import to_int, to_text
+from alertbot.redaction import Redactor
 
 log = logging.getLogger("alertbot.feeds.ls")
 
@@ -72,6 +73,8 @@ class LsTokenIssuer:
         self.now = now
         self.margin = margin
         self.timeout = timeout
+        self._redact = Redactor()
+        self._redact.add([appkey, appsecret])
         self._token: str | None = None
         self.renew_at: datetime | None = None
         self.issued = 0
@@ -127,7 +130,4 @@ class LsTokenIssuer:
 
     def _scrub(self, text: str) -> str:
         """Server messages are shown to the operator: never with the key or secret in them."""
-        for secret in (self._appkey, self._appsecret):
-            if secret:
-                text = text.replace(secret, "***")
-        return text[:200]
+        return self._redact(text)[:200]
