@@ -155,3 +155,28 @@ def test_outside_filing_hours_polls_are_rare_but_the_morning_is_on_time() -> Non
     saturday = datetime(2025, 11, 29, 10, 0, tzinfo=KST)
     assert dart.interval(saturday) == OFF_HOURS
     assert dart.interval(MORNING) == 5.0
+
+
+def test_the_last_filings_before_midnight_are_still_read() -> None:
+    """The pass planned at 23:55 runs after midnight on the old day: its late filings are
+    alerted, then the new day begins with everything new."""
+    dart = session(known=[f"{DAY}000001"], started=True)
+    evening = datetime(2025, 11, 27, 23, 55, tzinfo=KST)
+    dart.start(evening)
+    step = dart.answer(page((1,)), evening)
+    assert step.request == Request(DAY, 1, OFF_HOURS)
+    after_midnight = evening + timedelta(seconds=OFF_HOURS)
+    step = dart.answer(page((2, 1)), after_midnight)
+    assert [e.rcept_no for e in step.events] == [f"{DAY}000002"]
+    assert step.request is not None and step.request.day == "20251128"
+
+
+def test_page_turns_in_any_order_never_alert_a_filing_twice() -> None:
+    """Filings arriving between pages push rows down: each is still alerted exactly once."""
+    dart = session(started=True)
+    dart.start(MORNING)
+    seen: list[str] = []
+    for serials, page_no in (((9, 8), 1), ((8, 7), 2), ((11, 10), 1), ((10, 9), 2)):
+        step = dart.answer(page(serials, page_no, total_page=3), MORNING)
+        seen += [e.rcept_no for e in step.events]
+    assert sorted(seen) == sorted(set(seen)) and len(seen) == 5
