@@ -19,7 +19,7 @@ import pytest
 
 from alertbot.sim.kiwoom import KiwoomSimulator
 from alertbot.sim.telegram import FakeTelegram
-from tests.ha.processes import LEADING, STANDING_BY, Group
+from tests.ha.processes import CHAT, LEADING, STANDING_BY, Group
 from tests.pgcluster import Cluster
 
 FIRST = ["005930", "000660", "035420"]
@@ -58,6 +58,8 @@ async def test_one_session_each_vi_once_and_a_standby_that_takes_over_a_kill_9(
     await b.wait_log(LEADING)
     await group.push_vis(SECOND)
     await group.delivered(SECOND)
+    await group.telegram.updates.push_message(int(CHAT), "/status")  # only the leader polls
+    await group.telegram.wait_for(lambda: any("HA leader" in t for t in group.texts(b.token)))
     assert await b.end() == 0
 
     assert group.logins() == 2
@@ -67,6 +69,8 @@ async def test_one_session_each_vi_once_and_a_standby_that_takes_over_a_kill_9(
     assert len(notices) == 2 and "taking over from" in notices[1]
     assert all(any(f"({s})" in t for t in group.texts(a.token)) for s in FIRST)
     assert all(any(f"({s})" in t for t in group.texts(b.token)) for s in SECOND)
+    (status,) = [t for t in group.texts() if "HA leader" in t]
+    assert "(this instance), epoch 2" in status
 
 
 @pytest.mark.timeout(120)
