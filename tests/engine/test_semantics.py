@@ -253,3 +253,20 @@ def test_days_are_seoul_days(tmp_path: Path) -> None:
     assert not eng.evaluate(tick(80500, at=sunday_night), sunday_night)
     monday = datetime(2025, 3, 2, 23, 59, tzinfo=UTC)
     assert eng.evaluate(tick(80600, change=1600, at=monday), monday)
+
+
+@pytest.mark.parametrize(
+    ("exclude", "headline", "fires"),
+    [
+        ("2차 전지", "리튬 2차전지 소재", False),  # spaces ignored on both sides
+        ("ETF", "리튬 ＥＴＦ 상장", False),  # full-width Latin is Latin
+        ("ETF", "리튬 BETFAIR 제휴", True),  # not the word ETF
+        ("펀드", "리튬 펀드".replace("펀", "\u1111\u1165\u11ab"), False),  # decomposed Hangul
+    ],
+)
+def test_exclude_is_matched_after_the_same_normalization(
+    tmp_path: Path, exclude: str, headline: str, fires: bool
+) -> None:
+    eng = engine(tmp_path, f'- {{name: n, event: news, keywords: [리튬], exclude: ["{exclude}"]}}')
+    story = News(source="sim", time=T, news_id="1", title=headline)
+    assert bool(eng.evaluate(story)) is fires
