@@ -58,7 +58,17 @@ class Spike(Generic[T]):
 class MinuteVolumes:
     """One stock's minutes on one venue, today."""
 
-    __slots__ = ("cum", "day", "fired", "history", "minute", "running", "start", "threshold")
+    __slots__ = (
+        "cum",
+        "day",
+        "fired",
+        "history",
+        "minute",
+        "running",
+        "source",
+        "start",
+        "threshold",
+    )
 
     def __init__(self) -> None:
         self.day: date | None = None
@@ -74,11 +84,15 @@ class MinuteVolumes:
         """(rule name, minute) already fired today."""
         self.cum = 0
         """The highest cumulative volume seen: its increase stands in for a missing trade volume."""
+        self.source = ""
+        """The feed counted: with both brokers connected, each trade arrives twice."""
 
     def add(self, tick: Tick, judges: Sequence[Judge[T]]) -> list[Spike[T]] | None:
         """Count one trade; the spikes it shows, if any. The common case returns at once."""
         time = tick.time
         minute = time.hour * 60 + time.minute
+        if tick.source != self.source and not self._adopt(tick, minute):
+            return None  # the same trade, reported by the other broker's feed
         volume = tick.volume
         cum = tick.cum_volume
         before = self.cum
@@ -97,6 +111,16 @@ class MinuteVolumes:
     def refresh(self) -> None:
         """The rules changed: recompute the running minute's threshold on the next trade."""
         self.threshold = 0.0
+
+    def _adopt(self, tick: Tick, minute: int) -> bool:
+        """Count this feed from now on? Yes for the day's first trade, or when the feed
+        counted so far has been silent for a whole minute while this one trades (it went
+        down: the cumulative volume then shows what was missed, and history starts afresh)."""
+        fresh = tick.time.date() != self.day or self.minute < 0
+        if fresh or (self.minute < SESSION_CLOSE and minute - self.minute > 1):
+            self.source = tick.source
+            return True
+        return False
 
     # ------------------------------------------------------------------ slow path
 

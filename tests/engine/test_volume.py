@@ -27,15 +27,17 @@ def at(hhmmss: str, day: int = 0) -> datetime:
 class Market:
     """One stock's trades with a consistent cumulative volume, through an engine."""
 
-    def __init__(self, eng: Engine, symbol: str = "000660", cum: int = 5_000_000) -> None:
-        self.eng, self.symbol, self.cum = eng, symbol, cum
+    def __init__(
+        self, eng: Engine, symbol: str = "000660", cum: int = 5_000_000, source: str = "sim"
+    ) -> None:
+        self.eng, self.symbol, self.cum, self.source = eng, symbol, cum, source
 
     def trade(
         self, hhmmss: str, volume: int, *, day: int = 0, with_volume: bool = True
     ) -> list[Alert]:
         self.cum += volume
         tick = Tick(
-            source="sim",
+            source=self.source,
             time=at(hhmmss, day),
             symbol=self.symbol,
             name="SK하이닉스",
@@ -182,6 +184,39 @@ def test_minutes_lost_to_a_dropped_connection_are_not_zeros(tmp_path: Path) -> N
     assert market.trade("100910", 5_000) == []  # the average would be 625 with zeros
     assert market.minutes("1010", [1_000, 1_000, 1_000]) == []  # 10:09 was seen in part only
     [alert] = market.trade("101310", 5_000)
+    assert "평균 1,000주 × 5.0" in alert.text
+
+
+def test_a_trade_reported_by_both_brokers_counts_once(tmp_path: Path) -> None:
+    """Kiwoom and LS both connected: every trade arrives twice, with the same cumulative."""
+    market = started(tmp_path)  # the "sim" feed: 10:01–10:03 at 1,000
+    eng = market.eng
+
+    def both(hhmmss: str, volume: int) -> list[Alert]:
+        alerts = market.trade(hhmmss, volume)
+        twin = Tick(
+            source="ls",
+            time=at(hhmmss),
+            symbol="000660",
+            volume=volume,
+            cum_volume=market.cum,
+        )
+        return alerts + eng.evaluate(twin, FAR_AWAY)
+
+    assert both("100410", 2_500) == []  # 5,000 if counted twice
+    [alert] = both("100420", 2_500)
+    assert "5,000주/분 (평균 1,000주 × 5.0)" in alert.text
+
+
+def test_the_other_feed_takes_over_when_the_counted_one_goes_silent(tmp_path: Path) -> None:
+    market = started(tmp_path)  # "sim" counted: 10:01–10:03 at 1,000
+    ls = Market(market.eng, cum=market.cum, source="ls")  # the same exchange's cumulative
+    assert ls.trade("100410", 1_000) == []  # "sim" silent since 10:03: it may still be late
+    assert ls.trade("100510", 1_000) == []  # a whole minute (10:04) silent: LS counts from now
+    tracker = market.eng.volumes.stocks[("000660", "KRX")]
+    assert tracker.source == "ls" and tracker.start == 10 * 60 + 6  # 10:04–10:05: not whole
+    assert ls.minutes("1006", [1_000, 1_000, 1_000]) == []
+    [alert] = ls.trade("100910", 5_000)
     assert "평균 1,000주 × 5.0" in alert.text
 
 
