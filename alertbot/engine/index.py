@@ -225,9 +225,16 @@ class RuleIndex:
             if isinstance(located.rule, ConditionRule) and located.rule.enabled
         }
         has = {located.rule.event for located in self.ruleset.rules if located.rule.enabled}
+        nxt = {
+            symbol
+            for located in self.ruleset.rules
+            if isinstance(located.rule, PriceRule) and located.rule.enabled and located.rule.nxt
+            for symbol in located.rule.symbol_set or ()
+        }
         return Subscriptions(
             vi="vi" in has,
             ticks=frozenset(self.prices.levels) | frozenset(self.rates.levels) | set(self.signals),
+            nxt_ticks=frozenset(nxt),
             conditions=frozenset(conditions),
             fills="fill" in has,
             market="market" in has,

@@ -212,6 +212,8 @@ class PriceRule(SymbolRule):
     below: Annotated[Level, Field(gt=0)] | None = None
     change_pct_above: Level | None = None
     change_pct_below: Level | None = None
+    nxt: bool = False
+    """Watch the stock's NXT trades too (08:00–20:00), not only KRX's (09:00–15:30)."""
 
     @model_validator(mode="after")
     def _complete(self) -> PriceRule:

@@ -19,7 +19,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from alertbot.feeds.base import Feed
-from alertbot.feeds.session import FatalFeedError, Session, TokenRefused
+from alertbot.feeds.session import FatalFeedError, FeedSilent, Session, TokenRefused
 from alertbot.feeds.token import TokenSource
 
 log = logging.getLogger("alertbot.feeds")
@@ -100,13 +100,15 @@ class SessionFeed(Feed):
                         await asyncio.gather(ticker, return_exceptions=True)
                 finally:
                     self._ws = None
+            if session.ending is not None:  # the timer ended it: the socket closed cleanly
+                raise session.ending
         except TokenRefused as refused:
             self._token_refused(refused)
+        except FeedSilent as silent:
+            self._silent(silent)
         finally:
             if session.token_accepted:
                 self._refusals = 0
-        if session.ending is not None:
-            raise session.ending
 
     async def _read(self, ws: ClientConnection) -> None:
         session = self.session
@@ -125,6 +127,8 @@ class SessionFeed(Feed):
                     self.on_raw(self.name, _as_text(frame), received)
                 unparsed = session.unparsed_frames
                 events, answers = session.receive(frame, received)
+                if events and self._silence_reported:
+                    self._silence_reported = False  # data again: a later silence is news
                 for event in events:
                     self.emit(event)
                 if unparsed != session.unparsed_frames:
@@ -174,6 +178,14 @@ class SessionFeed(Feed):
                 except Exception:
                     await ws.close()  # the reader sees the close and raises the ending
                     return
+
+    def _silent(self, silent: FeedSilent) -> None:
+        """Told once per outage: again only after data has flowed in between."""
+        self.status.silences += 1
+        if not self._silence_reported:
+            self._silence_reported = True
+            self.on_notice(f"{self.name} feed silent during market hours ({silent}); reconnecting")
+        raise silent
 
     async def _use_token(self, token: str) -> None:
         if token != self.session.token:

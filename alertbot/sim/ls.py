@@ -439,3 +439,41 @@ def _t8436_row(stock: Stock) -> dict[str, object]:
         "spac_gubun": "N",
         "filler": "",
     }
+
+
+ORDER_STEPS = {"SC2": "12", "SC3": "13", "SC4": "14"}
+"""정정확인, 취소확인, 거부: the ``ordxctptncode`` each of SC2–SC4 carries (SC1's layout)."""
+
+
+def order_step(
+    tr_cd: str,
+    symbol: str,
+    name: str,
+    *,
+    order_no: str,
+    order_qty: int = 1,
+    unfilled: int = 0,
+    buy: bool = True,
+    hhmmss: str = "095636",
+    account: str = "20011132702",
+) -> Frame:
+    """One step of an order that is not a fill: SC0 주문접수 (its own field names, as the
+    reference example), or SC2 정정 / SC3 취소 / SC4 거부 (SC1's layout, their own code)."""
+    if tr_cd == "SC0":
+        body = {
+            "ordchegb": "01",
+            "ordno": order_no,
+            "ordqty": str(order_qty),
+            "ordprice": "0",
+            "ordtm": f"{hhmmss}000",
+            "hname": name,
+            "shtcode": f"A{symbol}",
+            "bnstp": "2" if buy else "1",
+            "accno1": account,
+        }
+        return Frame("SC0", "", body)
+    fill_frame = fill(
+        symbol, name, order_no=order_no, qty=0, order_qty=order_qty, unfilled=unfilled,
+        buy=buy, code=ORDER_STEPS[tr_cd], hhmmss=hhmmss, account=account,
+    )  # fmt: skip
+    return Frame(tr_cd, "", fill_frame.body)

@@ -6,19 +6,19 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from alertbot.events import MarketStatus, News, Tick, Vi
+from alertbot.events import KST, MarketStatus, News, Tick, Vi
 from alertbot.feeds.ls.client import LsFeed
 from alertbot.feeds.ls.token import LsTokenIssuer
 from alertbot.feeds.token import TokenSource
 from alertbot.sim import ls as sim
 from alertbot.sim.ls import SIM_APPKEY, SIM_APPSECRET, SIM_TOKEN, LsSimulator
 from alertbot.subscriptions import Subscriptions
-from tests.conftest import FAST, Recorder, running, static
+from tests.conftest import FAST, FakeClock, Recorder, running, static
 from tests.ls.conftest import EVERYTHING, EVERYTHING_TOPICS
 
 TOPICS = EVERYTHING_TOPICS
@@ -224,3 +224,135 @@ async def test_the_watchdog_reconnects_a_silent_feed(ls_sim: LsSimulator) -> Non
         await sink.wait_for(lambda: bool(sink.notices))
         assert feed.status.silences >= 1
         assert "silent" in sink.notices[0]
+
+
+async def test_every_step_of_an_order_comes_on_its_own_tr(ls_sim: LsSimulator) -> None:
+    """SC1 alone carries fills; 접수, 정정, 취소 and 거부 come on SC0, SC2, SC3 and SC4, each
+    registered for the account (tr_type 1) when a fill rule is loaded."""
+    fills = Subscriptions(fills=True)
+    async with live_feed(ls_sim, fills) as (_, sink, _):
+        await ls_sim.wait_for(all_subscribed(ls_sim, {(f"SC{n}", "") for n in range(5)}))
+        steps = [
+            sim.order_step("SC0", "005930", "삼성전자", order_no="1001", order_qty=10),
+            sim.fill("005930", "삼성전자", order_no="1001", qty=4, price=60700, order_qty=10,
+                     unfilled=6),
+            sim.order_step("SC2", "005930", "삼성전자", order_no="1001", order_qty=10, unfilled=6),
+            sim.order_step("SC3", "005930", "삼성전자", order_no="1001", order_qty=10),
+            sim.order_step("SC4", "000660", "SK하이닉스", order_no="1002", order_qty=5),
+        ]  # fmt: skip
+        for frame in steps:
+            assert await ls_sim.push(frame) == 1
+        await sink.wait_for(lambda: len(sink.events) == 5)
+    fills_seen = [
+        (e.status, e.order_no, e.qty, e.price, e.unfilled)  # type: ignore[attr-defined]
+        for e in sink.events
+    ]
+    assert fills_seen == [
+        ("접수", "1001", 0, 0, 0),
+        ("체결", "1001", 4, 60700, 6),
+        ("정정", "1001", 0, 0, 6),
+        ("취소", "1001", 0, 0, 0),
+        ("거부", "1002", 0, 0, 0),
+    ]
+    assert all(e.account == "****2702" for e in sink.events)  # type: ignore[attr-defined]
+
+
+class TickingClock(FakeClock):
+    """Moves ``step`` on every reading, so each timer tick is that much later; ``readings``
+    is set once it has been read ``count`` times."""
+
+    def __init__(self, start: datetime, step: timedelta, count: int) -> None:
+        super().__init__(start)
+        self.step, self.count, self.calls = step, count, 0
+        self.readings = asyncio.Event()
+
+    def __call__(self) -> datetime:
+        self.calls += 1
+        if self.calls >= self.count:
+            self.readings.set()
+        self.now += self.step
+        return self.now
+
+
+def requests_for(simulator: LsSimulator, tr_cd: str) -> list[str]:
+    return [
+        r["header"]["tr_type"]
+        for s in simulator.sessions
+        for r in s.received
+        if r["body"]["tr_cd"] == tr_cd
+    ]
+
+
+class Watched:
+    """A token source that says when it has handed out a new token."""
+
+    renewable = True
+
+    def __init__(self, source: LsTokenIssuer) -> None:
+        self.source = source
+        self.tokens: list[str] = []
+        self.changed = asyncio.Event()
+
+    async def __call__(self) -> str:
+        token = await self.source()
+        if token not in self.tokens:
+            self.tokens.append(token)
+            self.changed.set()
+        return token
+
+    def invalidate(self) -> None:
+        self.source.invalidate()
+
+    async def handed_out(self, count: int) -> None:
+        async with asyncio.timeout(5):
+            while len(self.tokens) < count:
+                self.changed.clear()
+                await self.changed.wait()
+
+
+async def test_the_token_is_renewed_before_0700_on_a_timer(ls_sim: LsSimulator) -> None:
+    """LS tokens end at 07:00 KST [field]: renewed ahead of it by the timer, not only when a
+    connection starts, and used from the next request on without reconnecting."""
+    clock = FakeClock(datetime(2025, 3, 5, 6, 45, tzinfo=KST))
+    issuer = Watched(LsTokenIssuer(ls_sim.api_url, SIM_APPKEY, SIM_APPSECRET, now=clock))
+    market = Subscriptions(market=True)
+    async with live_feed(ls_sim, market, token=issuer, clock=clock, timer_interval=0.01) as (
+        feed,
+        _,
+        _,
+    ):
+        await ls_sim.wait_for(all_subscribed(ls_sim, {("JIF", "0")}))
+        assert len(ls_sim.token_requests) == 1
+        clock.advance(timedelta(minutes=6))  # 06:51: inside the 10 minutes before 07:00
+        await issuer.handed_out(2)
+        feed.set_subscriptions(Subscriptions(market=True, news=True))
+        await ls_sim.wait_for(all_subscribed(ls_sim, {("JIF", "0"), ("NWS", "NWS001")}))
+        assert ls_sim.live[0].received[-1]["header"]["token"] == "sim-ls-issued-2"
+        assert len(ls_sim.sessions) == 1 and feed.status.reconnects == 0
+
+
+async def test_the_watchdog_leaves_a_closed_market_alone(ls_sim: LsSimulator) -> None:
+    """S3_/K3_ go quiet after 15:30: two hours without a trade then is no fault."""
+    clock = TickingClock(datetime(2025, 3, 4, 15, 25, tzinfo=KST), timedelta(minutes=1), 150)
+    ticks = Subscriptions(ticks=frozenset({"005930"}))
+    async with live_feed(ls_sim, ticks, clock=clock, timer_interval=0.005) as (feed, sink, _):
+        await ls_sim.wait_for(all_subscribed(ls_sim, {("S3_", "005930"), ("K3_", "005930")}))
+        await ls_sim.push(sim.trade("005930", 78400))
+        await sink.wait_for(lambda: len(sink.events) == 1)
+        await asyncio.wait_for(clock.readings.wait(), 10)
+        assert len(ls_sim.sessions) == 1 and feed.status.reconnects == 0
+    assert sink.notices == [] and requests_for(ls_sim, "S3_") == ["3"]
+
+
+async def test_no_trades_in_hours_resubscribes_then_reconnects_and_says_so(
+    ls_sim: LsSimulator,
+) -> None:
+    clock = TickingClock(datetime(2025, 3, 4, 10, 0, tzinfo=KST), timedelta(minutes=1), 0)
+    ticks = Subscriptions(ticks=frozenset({"005930"}))
+    async with live_feed(ls_sim, ticks, clock=clock, timer_interval=0.005) as (feed, sink, _):
+        await ls_sim.wait_for(all_subscribed(ls_sim, {("S3_", "005930"), ("K3_", "005930")}))
+        await ls_sim.push(sim.trade("005930", 78400))
+        await sink.wait_for(lambda: len(sink.notices) == 1)
+        await ls_sim.wait_for(lambda: len(ls_sim.sessions) >= 2)
+    assert requests_for(ls_sim, "S3_")[:3] == ["3", "4", "3"]  # subscribed, then again
+    assert "silent" in sink.notices[0] and feed.status.silences >= 1

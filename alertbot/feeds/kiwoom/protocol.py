@@ -207,6 +207,8 @@ def parse(
     if not isinstance(body, dict):
         return Unparsed("not a JSON object")
     trnm = body.get("trnm")
+    if not isinstance(trnm, str):
+        return Unparsed("no trnm")
     if trnm == "REAL":
         return _parse_real(body, received, conditions or {})
     if trnm == "PING":
@@ -222,10 +224,9 @@ def parse(
     if trnm == "CNSRREQ":
         seq = to_text(body.get("seq"))
         return ConditionAnswer(code == 0, code, message, seq, _matching_codes(body.get("data")))
-    if isinstance(trnm, str) and "return_code" in body:
-        return Ack(trnm, code == 0, code, message, body)
-    shown = trnm[:20] if isinstance(trnm, str) else type(trnm).__name__
-    return Unparsed(f"unknown trnm {shown!r}")
+    if "return_code" in body:
+        return Ack(trnm[:20], code == 0, code, message, body)
+    return Unparsed(f"unknown trnm {trnm[:20]!r}")
 
 
 def snapshot(answer: ConditionAnswer, seq: str, name: str, received: datetime) -> ConditionHit:

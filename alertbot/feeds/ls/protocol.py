@@ -196,8 +196,11 @@ def parse(frame: str | bytes, received: datetime) -> Message:
 
 
 def _code(value: object) -> str:
-    """``rsp_cd`` is documented as a string; a number is read, never trusted to be one."""
-    return value.strip() if isinstance(value, str) else "" if value is None else str(value)
+    """``rsp_cd`` is documented as a string; a number is read, anything else is not (``str`` of
+    a deeply nested list would raise ``RecursionError``)."""
+    if isinstance(value, str):
+        return value.strip()
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else ""
 
 
 # ---------------------------------------------------------------------------- bodies
