@@ -31,7 +31,7 @@ from alertbot.engine.yamlsource import RulesError
 from alertbot.eventcount import EventCount
 from alertbot.events import Event, now_kst
 from alertbot.feeds.base import Backoff, Feed, FeedStatus
-from alertbot.feeds.build import NO_FEEDS, build_feeds, stock_loaders
+from alertbot.feeds.build import NO_FEEDS, build_feeds, stock_loaders, unserved
 from alertbot.feeds.dart.session import weekday
 from alertbot.ha.store import PgState
 from alertbot.ha.term import Term
@@ -179,6 +179,8 @@ class App:
         feeds = ", ".join(f.name for f in self.feeds) or NO_FEEDS
         started = f"alertbot {__version__} started: {len(ruleset.rules)} rules, feeds: {feeds}"
         self.admin_notice(started, level=logging.INFO if self.feeds else logging.WARNING)
+        for line in self.unserved():
+            self.admin_notice(line)
 
     def _business_day(self) -> Callable[[date], bool]:
         """KRX trading days for the disclosure feed's pacing, loaded now (not at a poll);
@@ -329,6 +331,12 @@ class App:
 
     def feed_views(self) -> list[FeedView]:
         return [FeedView(f.name, f.status, f.status.last_event_monotonic) for f in self.feeds]
+
+    def unserved(self) -> list[str]:
+        """Rules no running feed can serve: told at start, shown in ``/status``."""
+        rules = self.ruleset.rules if self.ruleset is not None else ()
+        kinds = [(r.rule.name, r.rule.event) for r in rules if r.rule.enabled]
+        return unserved(kinds, self.feeds)
 
     def leadership(self) -> str | None:
         """``/status``: who leads the HA group and under which epoch (None: no group)."""

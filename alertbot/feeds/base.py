@@ -91,6 +91,8 @@ class Feed(ABC):
     """A broker connection kept alive by ``run``; subclasses implement ``connection``."""
 
     name: str = "feed"
+    serves: frozenset[str] = frozenset()
+    """The event kinds (rule ``event``) this feed can deliver."""
 
     def __init__(
         self,

@@ -6,7 +6,7 @@ credentials are not set. A new source (DART's polled REST, say) is one more entr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -124,3 +124,22 @@ def stock_loaders(
                 token = feed.token  # type: ignore[attr-defined]
                 loaders.append((feed.name, kind(credentials.api_url, token, wait=wait)))
     return loaders
+
+
+def unserved(rules: Iterable[tuple[str, str]], feeds: Iterable[Feed]) -> list[str]:
+    """``(rule name, event kind)`` pairs no running feed can deliver, as one line per kind
+    naming the rules (a Kiwoom-only bot with a ``market`` rule, an LS-only one with a
+    ``condition`` rule). Empty with no feed at all: readiness says that already."""
+    feeds = list(feeds)
+    if not feeds:
+        return []
+    served = frozenset().union(*(feed.serves for feed in feeds))
+    missing: dict[str, list[str]] = {}
+    for name, kind in rules:
+        if kind not in served:
+            missing.setdefault(kind, []).append(name)
+    running = ", ".join(feed.name for feed in feeds)
+    return [
+        f"no running feed ({running}) serves {kind} rules: {', '.join(names)}"
+        for kind, names in sorted(missing.items())
+    ]

@@ -51,6 +51,10 @@ class Control(Protocol):
 
     def leadership(self) -> str | None: ...
 
+    def unserved(self) -> list[str]:
+        """Rules that no running feed can serve, as lines (empty when every rule is served)."""
+        ...
+
     def dead_letters(self) -> int: ...
 
     def send_test(self, channels: tuple[str, ...]) -> None: ...
@@ -187,6 +191,7 @@ class CommandBot:
             lines.append(f"dead letters: {dead} set aside (refused by the chat service)")
         ruleset = self.control.ruleset
         lines.append(f"rules: {len(ruleset.rules) if ruleset else 0}")
+        lines.extend(self.control.unserved())
         leadership = self.control.leadership()
         if leadership is not None:
             lines.append(leadership)

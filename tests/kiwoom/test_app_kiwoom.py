@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 
 from alertbot.app import App
+from alertbot.feeds.build import unserved
+from alertbot.feeds.ls.client import LsFeed
 from alertbot.settings import Settings
 from alertbot.sim.kiwoom import SIM_APPKEY, SIM_SECRETKEY, SIM_TOKEN, KiwoomSimulator, vi_entry
 from alertbot.sim.telegram import FakeTelegram
+from tests.conftest import static
 
 RULES = """
 channels:
@@ -59,3 +63,51 @@ async def test_vi_alert_with_each_kind_of_credentials(
     issued = "KIWOOM_APPKEY" in credentials
     assert session.token == ("sim-issued-1" if issued else SIM_TOKEN)
     assert len(kiwoom_sim.token_requests) == int(issued)
+
+
+UNSERVED = """
+channels:
+  log: {type: console}
+defaults: {notify: [log], admin: [log]}
+rules:
+  - {name: vi-all, event: vi}
+  - {name: halts, event: market}
+  - {name: battery-news, event: news, keywords: ["2차전지"]}
+  - {name: lithium-news, event: news, keywords: ["리튬"]}
+"""
+
+
+async def test_a_kiwoom_only_bot_names_the_rules_it_cannot_serve(
+    tmp_path: Path, kiwoom_sim: KiwoomSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Market status and news come from LS only: said once at start and in ``/status``."""
+    (tmp_path / "rules.yaml").write_text(UNSERVED, encoding="utf-8")
+    settings = Settings.from_env(
+        {
+            "KIWOOM_TOKEN": SIM_TOKEN,
+            "KIWOOM_WS_URL": kiwoom_sim.url,
+            "ALERTBOT_RULES": str(tmp_path),
+            "ALERTBOT_STATE": str(tmp_path / "state.db"),
+            "ALERTBOT_HTTP": "127.0.0.1:0",
+        }
+    )
+    caplog.set_level(logging.WARNING, "alertbot")
+    app = App(settings, env={})
+    await app.start()
+    try:
+        lines = app.unserved()
+    finally:
+        await app.stop()
+    assert lines == [
+        "no running feed (kiwoom) serves market rules: halts",
+        "no running feed (kiwoom) serves news rules: battery-news, lithium-news",
+    ]
+    notices = [r.getMessage() for r in caplog.records if "no running feed" in r.getMessage()]
+    assert len(notices) == 2
+
+
+def test_an_ls_only_bot_cannot_serve_condition_rules() -> None:
+    ls_only = [LsFeed("ws://unused", static(SIM_TOKEN), on_event=lambda _e: None)]
+    rules = [("scanner", "condition"), ("fills", "fill"), ("halts", "market")]
+    assert unserved(rules, ls_only) == ["no running feed (ls) serves condition rules: scanner"]
+    assert unserved(rules, []) == []  # no feed at all: readiness says so already

@@ -43,6 +43,7 @@ class PollFailed(Exception):
 
 class DartFeed(Feed):
     name = "dart"
+    serves = frozenset({"disclosure"})
 
     def __init__(
         self,

@@ -19,6 +19,7 @@ SILENCE_TIMEOUT = 120.0
 
 class KiwoomFeed(SessionFeed):
     name = "kiwoom"
+    serves = frozenset({"vi", "price", "condition", "fill", "limit", "volume"})
     connect_options: ClassVar[dict[str, Any]] = {
         "ping_interval": None  # the server's PING is the heartbeat [field]
     }

@@ -18,6 +18,8 @@ from alertbot.feeds.token import TokenSource
 
 class LsFeed(SessionFeed):
     name = "ls"
+    serves = frozenset({"vi", "price", "fill", "market", "news", "limit", "volume"})
+    """Condition search is Kiwoom's: LS's own (AFR) is not wired."""
     # No application-level ping is documented for LS (PROTOCOL_NOTES): websockets' own
     # protocol pings, left at the library defaults (20 s, 20 s), notice a dead peer.
     renew_on_timer = True
