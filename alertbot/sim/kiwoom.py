@@ -509,9 +509,12 @@ def fill_entry(
     hhmmss: str = "094022",
     account: str = "1111111111",
     reason: str = "0",
+    filled: int | None = None,
 ) -> dict[str, Any]:
     """A ``00`` 주문체결 entry (reference/kiwoom/realtime-00-order-fill.md); ``reason`` is
-    919 거부사유 ("0" when there is none)."""
+    919 거부사유 ("0" when there is none). ``qty`` and ``price`` are this fill's (914/915
+    단위체결); ``filled`` is the order's running total (911, default ``qty``), as the server
+    sends it for the second and later fills of one order [field]."""
     values = {
         "9201": account,
         "9203": order_no,
@@ -525,7 +528,9 @@ def fill_entry(
         "908": hhmmss,
         "909": fill_no,
         "910": str(price) if qty else "",
-        "911": str(qty) if qty else "",
+        "911": str(qty if filled is None else filled) if qty else "",
+        "914": str(price) if qty else "",
+        "915": str(qty) if qty else "",
         "919": reason,
         "2134": "1",
         "2135": "KRX",

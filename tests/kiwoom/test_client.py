@@ -292,3 +292,27 @@ async def test_frames_are_parsed_from_bytes_and_recorded_as_text(
     assert isinstance(tick, Tick) and (tick.price, tick.venue) == (80100, "KRX")
     last_event, last_frame = feed.status.last_event_monotonic, feed.status.last_frame_monotonic
     assert last_event is not None and last_frame is not None and last_event <= last_frame
+
+
+async def test_each_fill_of_a_multi_fill_order_shows_that_fill(
+    kiwoom_sim: KiwoomSimulator,
+) -> None:
+    """A 10-share order filled 3 + 5 + 2: each alert's quantity and price are that fill's
+    (915/914, seed 001), not the running total in 911; order_qty − unfilled is the total."""
+    fills = Subscriptions(fills=True)
+    recorder = Recorder()
+    feed = make_feed(kiwoom_sim.url, static(SIM_TOKEN), recorder)
+    feed.set_subscriptions(fills)
+    steps = [(1, 3, 60700, 3), (2, 5, 60800, 8), (3, 2, 60600, 10)]
+    async with running(feed):
+        await kiwoom_sim.wait_for(lambda: kiwoom_sim.covers(fills))
+        for fill_no, qty, price, total in steps:
+            entry = fill_entry(
+                "005930", "삼성전자", order_no="0000042", fill_no=str(fill_no), qty=qty,
+                price=price, filled=total, order_qty=10, unfilled=10 - total,
+            )  # fmt: skip
+            await kiwoom_sim.push([entry])
+        await recorder.wait_for(lambda: len(recorder.events) == 3)
+    seen = [(e.qty, e.price, e.order_qty - e.unfilled) for e in recorder.events]  # type: ignore[attr-defined]
+    assert seen == [(3, 60700, 3), (5, 60800, 8), (2, 60600, 10)]
+    assert all(isinstance(e, Fill) and e.status == "체결" for e in recorder.events)
