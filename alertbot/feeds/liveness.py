@@ -49,20 +49,22 @@ class Liveness:
         self.window = window
         self._since: datetime | None = None
         self._reregistered = False
-        self._data_day = 0
+        self._last_data: datetime | None = None
 
     def restart(self, now: datetime) -> None:
         """A new connection (or login): the window starts again."""
         self._since, self._reregistered = now, False
 
     def data(self, now: datetime) -> None:
-        self._since, self._reregistered = now, False
-        self._data_day = kst_day(now)
+        """Data arrived (called per data frame: two stores, no clock or calendar work)."""
+        self._since = self._last_data = now
+        self._reregistered = False
 
     def check(self, now: datetime, expected: bool) -> str:
         if self._since is None:
             return self.OK
-        if not expected or self._data_day != kst_day(now):
+        last = self._last_data
+        if not expected or last is None or kst_day(last) != kst_day(now):
             self._since, self._reregistered = now, False
             return self.OK
         if now - self._since < self.window:
