@@ -20,19 +20,7 @@ from datetime import datetime
 from alertbot.delivery.notifiers.base import Message
 from alertbot.delivery.notifiers.split import utf16_len
 from alertbot.delivery.store import Entry
-
-KIND_LABELS = {
-    "vi": "⚡ VI",
-    "price": "📈 가격",
-    "condition": "🔎 조건검색",
-    "fill": "💰 체결",
-    "market": "🚨 시장",
-    "news": "📰 뉴스",
-    "limit": "🔺 상/하한가",
-    "volume": "📊 거래량 급증",
-    "disclosure": "📑 공시",
-}
-"""Digest headers when the alerts' headlines share no words."""
+from alertbot.i18n import duration, lookup, t
 
 HEADER_ROOM = 40
 """Room kept per section for its count, the lateness mark and the "continued" line."""
@@ -83,9 +71,9 @@ def mark(text: str, entries: list[Entry], now: datetime, late_after: float) -> s
     marks = []
     age = now.timestamp() - min(e.created for e in entries)
     if age >= late_after:
-        marks.append(f"⏰ 지연 {_age(age)}")
+        marks.append(t("mark.late", age=duration(age)))
     if any(e.uncertain for e in entries):
-        marks.append("🔁 재전송")
+        marks.append(t("mark.resent"))
     if not marks:
         return text
     headline, newline, rest = text.partition("\n")
@@ -99,10 +87,10 @@ def digest(chosen: list[Entry], totals: Mapping[str, int]) -> str:
     for kind, group in _by_kind(chosen).items():
         rest = totals.get(kind, len(group)) - len(group)
         noun = _noun(group)
-        lines = [f"{_header(kind, group)} {len(group)}{noun}"]
+        lines = [t("digest.count", header=_header(kind, group), count=len(group), noun=noun)]
         lines.extend(e.summary or e.text.partition("\n")[0] for e in group)
         if rest:
-            lines.append(f"… {rest}{noun} 더 (다음 메시지)")
+            lines.append(t("digest.more", count=rest, noun=noun))
         sections.append("\n".join(lines))
     return "\n\n".join(sections)
 
@@ -158,18 +146,17 @@ def _header(kind: str, group: list[Entry]) -> str:
             break
         common.append(words[0])
     if len(group) > 1 and len(common) < min(len(h) for h in headlines):
-        return " ".join(common) or KIND_LABELS.get(kind, kind)
-    return KIND_LABELS.get(kind, kind)
+        return " ".join(common) or _label(kind)
+    return _label(kind)
+
+
+def _label(kind: str) -> str:
+    """The digest header when the alerts' headlines share no words."""
+    return lookup(f"digest.kind.{kind}") or kind
 
 
 def _noun(group: list[Entry]) -> str:
     """종목 when every alert is about a different stock, else 건."""
     symbols = [e.symbol for e in group]
-    return "종목" if all(symbols) and len(set(symbols)) == len(symbols) else "건"
-
-
-def _age(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    if minutes >= 60:
-        return f"{minutes // 60}시간 {minutes % 60}분"
-    return f"{minutes}분" if minutes else f"{int(seconds)}초"
+    distinct = all(symbols) and len(set(symbols)) == len(symbols)
+    return t("digest.noun.stocks" if distinct else "digest.noun.alerts")
