@@ -28,6 +28,7 @@ from alertbot.delivery.notifiers.base import PermanentError
 from alertbot.delivery.ratelimit import Limiter
 from alertbot.delivery.store import NOTICE, DeliveryStore, Entry, Submission
 from alertbot.delivery.worker import ChannelWorker, Policy
+from alertbot.i18n import t
 from alertbot.state import STORE_ERRORS, StateDB
 
 log = logging.getLogger("alertbot.delivery")
@@ -122,8 +123,7 @@ class Delivery:
             log.error("outbox: %d pending for %s, a channel no longer configured", moved, channel)
             self.notice(
                 self.admin,
-                f"{HEADER}⚠️ 채널 '{channel}'이(가) 설정에 없어 보내지 못한 메시지 {moved}건을 "
-                "따로 보관했습니다 (/status 참고)",
+                HEADER + t("channel.gone", channel=channel, count=moved),
             )
         self._expire()
         for name, worker in self.workers.items():
@@ -225,25 +225,26 @@ class Delivery:
         working = [name for name in self.admin if name != channel]
         self.notice(
             working,
-            f"{HEADER}⚠️ 채널 '{channel}' 중지: {error}\n"
-            "설정(토큰, chat_id, 봇 차단 여부)을 확인하세요. 보내지 못한 알림은 보관되며, "
-            "채널이 다시 동작하면 전송됩니다.",
+            HEADER + t("channel.stopped", channel=channel, error=error),
         )
 
     def resumed(self, channel: str) -> None:
-        self.notice(self.admin, f"{HEADER}✅ 채널 '{channel}' 복구: 보관된 알림을 전송합니다")
+        self.notice(self.admin, HEADER + t("channel.resumed", channel=channel))
 
     def set_aside(self, channel: str, entries: list[Entry], reason: str) -> None:
         """A message was refused for itself: say which, where everyone admin can read it
         (not to the refusing channel when the refused message was itself a notice)."""
         for entry in entries:
             self.observer.set_aside(channel)
-            what = f"규칙 {entry.rule}, 종목 {entry.symbol or '-'}" if not entry.notice else "공지"
+            what = (
+                t("channel.set_aside.notice")
+                if entry.notice
+                else t("channel.set_aside.alert", rule=entry.rule, symbol=entry.symbol or "-")
+            )
             targets = [n for n in self.admin if not (entry.notice and n == channel)]
             self.notice(
                 targets,
-                f"{HEADER}⚠️ 채널 '{channel}': 보내지 못한 메시지를 따로 보관했습니다 ({what})\n"
-                f"서비스 응답: {reason}",
+                HEADER + t("channel.set_aside", channel=channel, what=what, reason=reason),
             )
 
     def sent(self, channel: str, alerts: int) -> None:

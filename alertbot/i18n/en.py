@@ -115,6 +115,22 @@ MESSAGES: dict[str, str] = {
     "mark.late": "⏰ late {age}",
     "mark.resent": "🔁 resent",
     # ── the bot's own notices
+    "channel.gone": (
+        "⚠️ channel '{channel}' is no longer configured: its {count} unsent messages were "
+        "set aside (see /status)"
+    ),
+    "channel.stopped": (
+        "⚠️ channel '{channel}' stopped: {error}\n"
+        "Check its settings (token, chat_id, whether the bot was blocked). Unsent alerts are "
+        "kept and go out once the channel works again."
+    ),
+    "channel.resumed": "✅ channel '{channel}' back: sending the alerts kept for it",
+    "channel.set_aside": (
+        "⚠️ channel '{channel}': a message it refused was set aside ({what})\n"
+        "the service said: {reason}"
+    ),
+    "channel.set_aside.alert": "rule {rule}, stock {symbol}",
+    "channel.set_aside.notice": "a notice",
     "feed.down": "⚠️ {feed} feed down for {duration}{why}",
     "feed.why": ": {error}",
     "feed.up": "✅ {feed} feed back up (was down {duration})",

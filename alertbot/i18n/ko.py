@@ -115,6 +115,21 @@ MESSAGES: dict[str, str] = {
     "mark.late": "⏰ 지연 {age}",
     "mark.resent": "🔁 재전송",
     # ── the bot's own notices
+    "channel.gone": (
+        "⚠️ 채널 '{channel}'이(가) 설정에 없어 보내지 못한 메시지 {count}건을 "
+        "따로 보관했습니다 (/status 참고)"
+    ),
+    "channel.stopped": (
+        "⚠️ 채널 '{channel}' 중지: {error}\n"
+        "설정(토큰, chat_id, 봇 차단 여부)을 확인하세요. 보내지 못한 알림은 보관되며, "
+        "채널이 다시 동작하면 전송됩니다."
+    ),
+    "channel.resumed": "✅ 채널 '{channel}' 복구: 보관된 알림을 전송합니다",
+    "channel.set_aside": (
+        "⚠️ 채널 '{channel}': 보내지 못한 메시지를 따로 보관했습니다 ({what})\n서비스 응답: {reason}"
+    ),
+    "channel.set_aside.alert": "규칙 {rule}, 종목 {symbol}",
+    "channel.set_aside.notice": "공지",
     "feed.down": "⚠️ {feed} 연결이 {duration}째 끊겨 있습니다{why}",
     "feed.why": " ({error})",
     "feed.up": "✅ {feed} 연결 복구 ({duration} 동안 끊김)",
