@@ -31,10 +31,11 @@ from alertbot.engine.yamlsource import RulesError
 from alertbot.eventcount import EventCount
 from alertbot.events import Event, now_kst
 from alertbot.feeds.base import Backoff, Feed, FeedStatus
-from alertbot.feeds.build import NO_FEEDS, build_feeds, stock_loaders, unserved
+from alertbot.feeds.build import build_feeds, stock_loaders, unserved
 from alertbot.feeds.dart.session import weekday
 from alertbot.ha.store import PgState
 from alertbot.ha.term import Term
+from alertbot.i18n import t
 from alertbot.ops.config import OpsConfig
 from alertbot.ops.http import OpsServer
 from alertbot.ops.logs import REDACTOR, option_secrets
@@ -176,8 +177,8 @@ class App:
             notice=self.admin_notice,
             commands=notifiers if self.channels.commands else None,
         )
-        feeds = ", ".join(f.name for f in self.feeds) or NO_FEEDS
-        started = f"alertbot {__version__} started: {len(ruleset.rules)} rules, feeds: {feeds}"
+        feeds = ", ".join(f.name for f in self.feeds) or t("app.no_feeds")
+        started = t("app.started", version=__version__, rules=len(ruleset.rules), feeds=feeds)
         self.admin_notice(started, level=logging.INFO if self.feeds else logging.WARNING)
         for line in self.unserved():
             self.admin_notice(line)

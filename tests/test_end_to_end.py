@@ -82,4 +82,4 @@ async def test_no_broker_credentials_says_which_to_set(
     assert app.feeds == []
     await app.stop()
     printed = capsys.readouterr().out
-    assert "feeds: none" in printed and "KIWOOM_APPKEY" in printed and "LS_TOKEN" in printed
+    assert "피드: 없음" in printed and "KIWOOM_APPKEY" in printed and "LS_TOKEN" in printed

@@ -145,7 +145,7 @@ async def test_test_command_sends_a_sample_alert(
 ) -> None:
     async with running_app(tmp_path, kiwoom_sim, fake_telegram):
         await fake_telegram.updates.push_message(OWNER_CHAT, "/test")
-        await fake_telegram.wait_for(lambda: any("test alert" in t for t in texts(fake_telegram)))
+        await fake_telegram.wait_for(lambda: any("시험 알림" in t for t in texts(fake_telegram)))
     assert "Sample alert sent to phone." in texts(fake_telegram)
 
 

@@ -15,6 +15,7 @@ from alertbot.delivery.notifiers import Notifier, build_notifier
 from alertbot.delivery.notifiers.base import validate_options
 from alertbot.engine.rules import ChannelCheck, RuleSet
 from alertbot.engine.yamlsource import Problem, RulesError
+from alertbot.i18n import t
 
 log = logging.getLogger("alertbot")
 
@@ -57,7 +58,7 @@ def check_reloadable(ruleset: RuleSet, running: RuleSet, notifiers: Container[st
     problems: list[Problem] = []
     for name, source in ruleset.channel_sources.items():
         if name not in notifiers:
-            message = f"channel {name!r} is new: restart alertbot to add a channel"
+            message = t("rules.channel_new", channel=name)
             problems.append(Problem(source.file, source.line, message))
         elif source.spec != running.channels.get(name):
             log.warning("channel %r changed: the change applies at the next restart", name)

@@ -17,6 +17,7 @@ from pathlib import Path
 from alertbot.engine.index import RuleIndex
 from alertbot.engine.rules import RuleSet
 from alertbot.engine.yamlsource import Problem, RulesError
+from alertbot.i18n import t
 
 log = logging.getLogger("alertbot")
 
@@ -63,9 +64,7 @@ class Reloader:
             log.info("rules reloaded: %d rules", len(ruleset.rules))
             if self._failure is not None:
                 self._failure = None
-                self._notice(
-                    f"✅ rules fixed and applied: {len(ruleset.rules)} rules", logging.INFO
-                )
+                self._notice(t("rules.fixed", count=len(ruleset.rules)), logging.INFO)
             await asyncio.to_thread(replaced.retire)
             return True
 
@@ -73,12 +72,10 @@ class Reloader:
         self._counted(False, 0)
         shown = [str(p) for p in problems[:SHOWN_PROBLEMS]]
         if len(problems) > len(shown):
-            shown.append(f"… and {len(problems) - len(shown)} more")
+            shown.append(t("rules.more", count=len(problems) - len(shown)))
         text = "\n".join(shown)
         if text == self._failure:
             log.error("rules not reloaded, still running the last good rules:\n%s", text)
             return
         self._failure = text
-        self._notice(
-            f"⚠️ rules not reloaded: still running the last good rules\n{text}", logging.WARNING
-        )
+        self._notice(t("rules.rejected", problems=text), logging.WARNING)

@@ -79,11 +79,6 @@ def dart_feed(settings: Settings, wiring: FeedWiring) -> Feed | None:
     )
 
 
-NO_FEEDS = (
-    "none — set KIWOOM_APPKEY and KIWOOM_SECRETKEY (or KIWOOM_TOKEN), "
-    "or LS_APPKEY and LS_APPSECRET (or LS_TOKEN), or DART_API_KEY"
-)
-"""What the start notice says instead of the feeds' names when no source is configured."""
 FeedFactory = Callable[[Settings, FeedWiring], Feed | None]
 SOURCES: list[FeedFactory] = [kiwoom_feed, ls_feed, dart_feed]
 """Every feed alertbot knows, in start order."""

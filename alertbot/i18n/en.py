@@ -98,6 +98,20 @@ MESSAGES: dict[str, str] = {
     "category.price_limit": "price limit",
     "category.other": "other",
     "market.status": "{category} {code}",
+    "app.started": "alertbot {version} started: {rules} rules, feeds: {feeds}",
+    "app.no_feeds": (
+        "none — set KIWOOM_APPKEY and KIWOOM_SECRETKEY (or KIWOOM_TOKEN), "
+        "or LS_APPKEY and LS_APPSECRET (or LS_TOKEN), or DART_API_KEY"
+    ),
+    "rules.fixed": "✅ rules fixed and applied: {count} rules",
+    "rules.rejected": "⚠️ rules not reloaded: still running the last good rules\n{problems}",
+    "rules.more": "… and {count} more",
+    "rules.channel_new": "channel '{channel}' is new: restart alertbot to add a channel",
+    "test.text": (
+        "🧪 alertbot test alert\n"
+        "⚡ VI triggered 삼성전자(005930) at 78,400 KRW — alerts look like this"
+    ),
+    "test.summary": "삼성전자(005930) at 78,400 KRW",
     # ── storm digests and delivery marks
     "digest.count": "{header} · {count} {noun}",
     "digest.more": "… {count} more {noun} (next message)",

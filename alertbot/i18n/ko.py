@@ -98,6 +98,24 @@ MESSAGES: dict[str, str] = {
     "category.price_limit": "가격제한폭",
     "category.other": "기타",
     "market.status": "{category} {code}",
+    "app.started": "alertbot {version} 시작: 규칙 {rules}개, 피드: {feeds}",
+    "app.no_feeds": (
+        "없음 — KIWOOM_APPKEY와 KIWOOM_SECRETKEY(또는 KIWOOM_TOKEN), "
+        "LS_APPKEY와 LS_APPSECRET(또는 LS_TOKEN), 또는 DART_API_KEY를 설정하세요"
+    ),
+    "rules.fixed": "✅ 고친 규칙을 적용했습니다: 규칙 {count}개",
+    "rules.rejected": (
+        "⚠️ 규칙을 다시 읽지 못했습니다: 마지막으로 올바른 규칙으로 계속합니다\n{problems}"
+    ),
+    "rules.more": "… 외 {count}건",
+    "rules.channel_new": (
+        "채널 '{channel}'은(는) 새 채널입니다: 채널을 더하려면 alertbot을 다시 시작하세요"
+    ),
+    "test.text": (
+        "🧪 alertbot 시험 알림\n"
+        "⚡ VI 발동 삼성전자(005930) 발동가 78,400원 — 알림은 이렇게 보입니다"
+    ),
+    "test.summary": "삼성전자(005930) 발동가 78,400원",
     # ── storm digests and delivery marks
     "digest.count": "{header} {count}{noun}",
     "digest.more": "… {count}{noun} 더 (다음 메시지)",

@@ -18,6 +18,7 @@ from alertbot.delivery.notifiers import Notifier
 from alertbot.delivery.notifiers.telegram import TelegramNotifier
 from alertbot.events import now_kst
 from alertbot.feeds.base import FeedStatus
+from alertbot.i18n import t
 from alertbot.ops.commands import Control, TelegramChannel, command_bots
 from alertbot.ops.config import OpsConfig
 from alertbot.ops.http import OpsServer
@@ -51,10 +52,10 @@ def sample_alert(channels: tuple[str, ...]) -> Alert:
         rule="test",
         event_key=f"test:{time.time_ns()}",
         channels=channels,
-        text="🧪 alertbot test alert\n삼성전자(005930) VI 78,400 — alerts look like this",
+        text=t("test.text"),
         kind="vi",
         symbol="005930",
-        summary="삼성전자(005930) 78,400",
+        summary=t("test.summary"),
         event_time=now,
         created_at=now,
     )

@@ -84,8 +84,8 @@ async def test_edit_break_fix(
 
     # Break the YAML → one admin notice naming file and line; the old rules keep firing.
     write(folder, WITH_VI + "  - name: broken\n    event: vi\n    stat: triggered\n")
-    await fake_telegram.wait_for(lambda: any("rules not reloaded" in t for t in texts()))
-    [notice] = [t for t in texts() if "rules not reloaded" in t]
+    await fake_telegram.wait_for(lambda: any("규칙을 다시 읽지 못했습니다" in t for t in texts()))
+    [notice] = [t for t in texts() if "규칙을 다시 읽지 못했습니다" in t]
     assert f"{folder / 'rules.yaml'}:17: rule 'broken': stat: unknown key" in notice
     await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=79100, hhmmss="091000")])
     await fake_telegram.wait_for(lambda: any("79,100" in t for t in texts()))
@@ -96,10 +96,10 @@ async def test_edit_break_fix(
         'symbols: ["005930"]}', 'symbols: ["005930"], message: "고쳐짐 {display}"}'
     )
     write(folder, fixed)
-    await fake_telegram.wait_for(lambda: any("rules fixed and applied" in t for t in texts()))
+    await fake_telegram.wait_for(lambda: any("고친 규칙을 적용했습니다" in t for t in texts()))
     await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=80000, hhmmss="092000")])
     await fake_telegram.wait_for(lambda: any("고쳐짐 삼성전자(005930)" in t for t in texts()))
-    assert sum("rules not reloaded" in t for t in texts()) == 1
+    assert sum("규칙을 다시 읽지 못했습니다" in t for t in texts()) == 1
 
 
 async def test_a_new_price_rule_registers_its_stock_and_fires(
@@ -137,7 +137,7 @@ async def test_the_same_error_is_reported_once(
     assert await running.reload() is False
     assert running.delivery is not None
     await running.delivery.drain()
-    assert sum("rules not reloaded" in m.text for m in fake_telegram.messages) == 1
+    assert sum("규칙을 다시 읽지 못했습니다" in m.text for m in fake_telegram.messages) == 1
 
 
 async def test_a_new_channel_needs_a_restart(
@@ -148,7 +148,7 @@ async def test_a_new_channel_needs_a_restart(
     (folder / "rules.yaml").write_text(text, encoding="utf-8")
     assert await running.reload() is False
     await fake_telegram.wait_for(
-        lambda: any("channel 'log' is new: restart" in m.text for m in fake_telegram.messages)
+        lambda: any("채널 'log'은(는) 새 채널입니다" in m.text for m in fake_telegram.messages)
     )
 
 
@@ -208,8 +208,8 @@ async def test_zero_rules_keep_the_last_good_ones_and_their_cooldowns(
         (folder / "rules.yaml").write_text("", encoding="utf-8")
     else:
         (folder / "rules.yaml").unlink()
-    await fake_telegram.wait_for(lambda: any("rules not reloaded" in t for t in texts()))
-    [notice] = [t for t in texts() if "rules not reloaded" in t]
+    await fake_telegram.wait_for(lambda: any("규칙을 다시 읽지 못했습니다" in t for t in texts()))
+    [notice] = [t for t in texts() if "규칙을 다시 읽지 못했습니다" in t]
     assert f"{folder}:0: no rule" in notice and "nothing would be watched" in notice
     assert [r.rule.name for r in running.engine.ruleset.rules] == ["headlines", "vi-samsung"]
     assert vi_registered(kiwoom_sim)
