@@ -99,7 +99,7 @@ async def test_kill_9_with_telegram_down_then_everything_once(
         )
         assert await second.end(signal.SIGTERM) == 0
         third = await Bot(env).start()
-        await third.wait_log(r"alertbot .* started")
+        await third.wait_log(r"alertbot \S+ 시작: ")
         assert await third.end(signal.SIGTERM) == 0
     finally:
         await telegram.stop()
@@ -203,7 +203,7 @@ async def test_killed_at_random_moments_of_a_burst_loses_nothing_stored_and_mark
         }
 
     last = await Bot(env).start()
-    await last.wait_log(r"alertbot .* started")
+    await last.wait_log(r"alertbot \S+ 시작: ")
     await fake_telegram.wait_for(lambda: committed <= delivered(), timeout=60)
     assert await last.end(signal.SIGTERM) == 0
 
