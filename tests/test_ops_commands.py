@@ -34,7 +34,7 @@ async def test_allowed_chats_are_answered_strangers_ignored(
         await fake_telegram.updates.push_message(STRANGER_CHAT, "/status")
         await fake_telegram.updates.push_message(STRANGER_CHAT, "/mute vi-a")
         await fake_telegram.updates.push_message(OWNER_CHAT, "/status")
-        await fake_telegram.wait_for(lambda: any("outbox" in t for t in texts(fake_telegram)))
+        await fake_telegram.wait_for(lambda: any("보낼 알림" in t for t in texts(fake_telegram)))
         last = await fake_telegram.updates.push_message(GROUP_CHAT, "/rules@alertbot_test_bot")
         await _confirmed(fake_telegram, last)
         await fake_telegram.wait_for(lambda: bool(texts(fake_telegram, GROUP_CHAT)))
@@ -42,9 +42,9 @@ async def test_allowed_chats_are_answered_strangers_ignored(
     assert texts(fake_telegram, STRANGER_CHAT) == []
     assert "alertbot_commands_ignored_total 2.0" in metrics
     assert app.mutes is not None and app.mutes.active() == []  # the stranger's /mute did nothing
-    status = next(t for t in texts(fake_telegram) if "outbox" in t)
-    assert "kiwoom: up" in status
-    assert "rules: 2" in status
+    status = next(t for t in texts(fake_telegram) if "보낼 알림" in t)
+    assert "kiwoom: 연결됨" in status
+    assert "규칙: 2개" in status
     assert texts(fake_telegram, GROUP_CHAT) == ["vi-a — vi\nvi-b — vi"]
 
 
@@ -64,12 +64,12 @@ async def test_mute_and_unmute_commands(
         )
 
         await fake_telegram.updates.push_message(OWNER_CHAT, "/unmute vi-a")
-        await fake_telegram.wait_for(lambda: any("unmuted" in t for t in texts(fake_telegram)))
+        await fake_telegram.wait_for(lambda: any("음소거 해제" in t for t in texts(fake_telegram)))
         await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=78400, hhmmss="093000")])
         await fake_telegram.wait_for(lambda: any("A 삼성전자" in t for t in texts(fake_telegram)))
     replies = [t for t in texts(fake_telegram) if not t.startswith("<b>")]
-    assert "🔕 vi-a muted for 2h" in replies
-    assert "No rule named 'nope'. /rules lists them." in replies
+    assert "🔕 vi-a 2시간 음소거" in replies
+    assert "'nope' 규칙이 없습니다. /rules 로 목록을 보세요." in replies
     assert any("expected a duration" in r for r in replies)
     alerts = [t.split("\n")[0] for t in texts(fake_telegram) if t.startswith("<b>")]
     # vi-a stayed quiet while muted, spoke again once unmuted
@@ -112,7 +112,7 @@ async def test_button_mutes_exactly_that_rule_and_symbol(
         assert app.delivery is not None
         await app.delivery.drain()
     answer = next(p for m, p in fake_telegram.requests if m == "answerCallbackQuery")
-    assert answer["text"] == "🔕 vi-a · 005930 muted for 1h"
+    assert answer["text"] == "🔕 vi-a · 005930 1시간 음소거"
     after = sorted(m.text.split("\n")[0] for m in fake_telegram.messages[before:])
     assert after == [
         "<b>A SK하이닉스(000660) 09:30:00</b>",
@@ -146,7 +146,7 @@ async def test_test_command_sends_a_sample_alert(
     async with running_app(tmp_path, kiwoom_sim, fake_telegram):
         await fake_telegram.updates.push_message(OWNER_CHAT, "/test")
         await fake_telegram.wait_for(lambda: any("시험 알림" in t for t in texts(fake_telegram)))
-    assert "Sample alert sent to phone." in texts(fake_telegram)
+    assert "시험 알림을 보냈습니다: phone" in texts(fake_telegram)
 
 
 def test_long_rule_names_fit_the_button() -> None:

@@ -112,6 +112,37 @@ MESSAGES: dict[str, str] = {
         "⚡ VI triggered 삼성전자(005930) at 78,400 KRW — alerts look like this"
     ),
     "test.summary": "삼성전자(005930) at 78,400 KRW",
+    # ── chat commands
+    "cmd.help": (
+        "/status — feeds, last event, outbox, rules\n"
+        "/rules — the rules in force\n"
+        "/mute <rule> [duration] — e.g. /mute vi-watchlist 2h (no duration: until /unmute)\n"
+        "/unmute <rule>\n"
+        "/test — send a sample alert"
+    ),
+    "cmd.all": "all",
+    "cmd.button.unknown": "No such rule in force (a test alert, or a rule since removed).",
+    "cmd.button.muted": "🔕 {rule} · {target} muted for 1h",
+    "cmd.status.feed": "{feed}: {state}{seen}",
+    "cmd.status.up": "up",
+    "cmd.status.down": "down",
+    "cmd.status.last_event": ", last event {at}",
+    "cmd.status.no_event": ", no event yet",
+    "cmd.status.no_feeds": "no feeds configured",
+    "cmd.status.outbox": "outbox: {count} waiting",
+    "cmd.status.dead": "dead letters: {count} set aside (refused by the chat service)",
+    "cmd.status.rules": "rules: {count}",
+    "cmd.rules.none": "No rules loaded.",
+    "cmd.rules.disabled": " (disabled)",
+    "cmd.mute.usage": "Usage: /mute <rule> [duration], e.g. /mute vi-watchlist 2h",
+    "cmd.mute.unknown": "No rule named '{rule}'. /rules lists them.",
+    "cmd.mute.until_unmute": "🔕 {rule} muted until /unmute",
+    "cmd.mute.for": "🔕 {rule} muted for {duration}",
+    "cmd.until_unmute": " until /unmute",
+    "cmd.unmute.usage": "Usage: /unmute <rule>",
+    "cmd.unmute.done": "🔔 {rule} unmuted",
+    "cmd.unmute.not_muted": "{rule} was not muted",
+    "cmd.test.sent": "Sample alert sent to {channels}.",
     # ── storm digests and delivery marks
     "digest.count": "{header} · {count} {noun}",
     "digest.more": "… {count} more {noun} (next message)",

@@ -116,6 +116,37 @@ MESSAGES: dict[str, str] = {
         "⚡ VI 발동 삼성전자(005930) 발동가 78,400원 — 알림은 이렇게 보입니다"
     ),
     "test.summary": "삼성전자(005930) 발동가 78,400원",
+    # ── chat commands
+    "cmd.help": (
+        "/status — 피드, 마지막 이벤트, 보낼 알림, 규칙\n"
+        "/rules — 적용 중인 규칙\n"
+        "/mute <규칙> [기간] — 예: /mute vi-watchlist 2h (기간이 없으면 /unmute까지)\n"
+        "/unmute <규칙>\n"
+        "/test — 시험 알림 보내기"
+    ),
+    "cmd.all": "전체",
+    "cmd.button.unknown": "적용 중인 규칙이 아닙니다 (시험 알림이거나 그 뒤 지운 규칙).",
+    "cmd.button.muted": "🔕 {rule} · {target} 1시간 음소거",
+    "cmd.status.feed": "{feed}: {state}{seen}",
+    "cmd.status.up": "연결됨",
+    "cmd.status.down": "끊김",
+    "cmd.status.last_event": ", 마지막 이벤트 {at}",
+    "cmd.status.no_event": ", 아직 이벤트 없음",
+    "cmd.status.no_feeds": "설정된 피드 없음",
+    "cmd.status.outbox": "보낼 알림: {count}건 대기",
+    "cmd.status.dead": "따로 보관한 메시지: {count}건 (채팅 서비스가 거부)",
+    "cmd.status.rules": "규칙: {count}개",
+    "cmd.rules.none": "불러온 규칙이 없습니다.",
+    "cmd.rules.disabled": " (꺼짐)",
+    "cmd.mute.usage": "사용법: /mute <규칙> [기간], 예: /mute vi-watchlist 2h",
+    "cmd.mute.unknown": "'{rule}' 규칙이 없습니다. /rules 로 목록을 보세요.",
+    "cmd.mute.until_unmute": "🔕 {rule} 음소거 (/unmute 할 때까지)",
+    "cmd.mute.for": "🔕 {rule} {duration} 음소거",
+    "cmd.until_unmute": " (/unmute 할 때까지)",
+    "cmd.unmute.usage": "사용법: /unmute <규칙>",
+    "cmd.unmute.done": "🔔 {rule} 음소거 해제",
+    "cmd.unmute.not_muted": "{rule}은(는) 음소거 상태가 아니었습니다",
+    "cmd.test.sent": "시험 알림을 보냈습니다: {channels}",
     # ── storm digests and delivery marks
     "digest.count": "{header} {count}{noun}",
     "digest.more": "… {count}{noun} 더 (다음 메시지)",

@@ -21,20 +21,12 @@ from telegram.error import Conflict, Forbidden, InvalidToken, TelegramError
 
 from alertbot.delivery import mute_button
 from alertbot.engine.rules import RuleSet, parse_duration
+from alertbot.i18n import duration, t
 from alertbot.ops.metrics import FeedView, Metrics
-from alertbot.ops.monitor import format_duration
 from alertbot.ops.mutes import ALL_SYMBOLS, MuteStore
 
 log = logging.getLogger("alertbot.ops.commands")
 T = TypeVar("T")
-
-HELP = (
-    "/status — feeds, last event, outbox, rules\n"
-    "/rules — the rules in force\n"
-    "/mute <rule> [duration] — e.g. /mute vi-watchlist 2h (no duration: until /unmute)\n"
-    "/unmute <rule>\n"
-    "/test — send a sample alert"
-)
 
 
 class Control(Protocol):
@@ -157,7 +149,7 @@ class CommandBot:
         """The reply to one command from an allowed chat."""
         handler = _COMMANDS.get(name)
         self.metrics.command(name if handler else "unknown")
-        return handler(self, args, chat) if handler else HELP
+        return handler(self, args, chat) if handler else t("cmd.help")
 
     async def _button(self, query: CallbackQuery) -> None:
         chat_id = query.message.chat.id if query.message is not None else None
@@ -166,31 +158,33 @@ class CommandBot:
         ruleset = self.control.ruleset
         target = mute_button.decode(query.data or "", _rule_names(ruleset))
         if target is None:
-            await query.answer("No such rule in force (a test alert, or a rule since removed).")
+            await query.answer(t("cmd.button.unknown"))
             return
         rule, symbol = target
         self.control.mutes.mute(rule, symbol, mute_button.SECONDS)
         self.metrics.command("button_mute")
         log.info("muted %s for %s for 1h (button)", rule, symbol or "every symbol")
-        await query.answer(f"🔕 {rule} · {symbol or 'all'} muted for 1h")
+        await query.answer(t("cmd.button.muted", rule=rule, target=symbol or t("cmd.all")))
 
     # ------------------------------------------------------------------ commands
 
     def _status(self, _args: list[str], _chat: str) -> str:
         lines = []
         for feed in self.control.feed_views():
-            state = "up" if feed.status.ready else (feed.status.stopped or "down")
+            state = t("cmd.status.up") if feed.status.ready else None
+            state = state or feed.status.stopped or t("cmd.status.down")
             last = feed.status.last_event_at
-            seen = f", last event {last:%H:%M:%S}" if last else ", no event yet"
-            lines.append(f"{feed.name}: {state}{seen}")
+            seen = t("cmd.status.last_event", at=f"{last:%H:%M:%S}") if last else None
+            seen = seen or t("cmd.status.no_event")
+            lines.append(t("cmd.status.feed", feed=feed.name, state=state, seen=seen))
         if not lines:
-            lines.append("no feeds configured")
-        lines.append(f"outbox: {self.control.outbox_depth()} waiting")
+            lines.append(t("cmd.status.no_feeds"))
+        lines.append(t("cmd.status.outbox", count=self.control.outbox_depth()))
         dead = self.control.dead_letters()
         if dead:
-            lines.append(f"dead letters: {dead} set aside (refused by the chat service)")
+            lines.append(t("cmd.status.dead", count=dead))
         ruleset = self.control.ruleset
-        lines.append(f"rules: {len(ruleset.rules) if ruleset else 0}")
+        lines.append(t("cmd.status.rules", count=len(ruleset.rules) if ruleset else 0))
         lines.extend(self.control.unserved())
         leadership = self.control.leadership()
         if leadership is not None:
@@ -201,21 +195,23 @@ class CommandBot:
     def _rules(self, _args: list[str], _chat: str) -> str:
         ruleset = self.control.ruleset
         if ruleset is None or not ruleset.rules:
-            return "No rules loaded."
+            return t("cmd.rules.none")
         muted = {m.rule for m in self.control.mutes.active()}
         lines = []
         for located in ruleset.rules:
             rule = located.rule
-            marks = ("" if rule.enabled else " (disabled)") + (" 🔕" if rule.name in muted else "")
+            marks = ("" if rule.enabled else t("cmd.rules.disabled")) + (
+                " 🔕" if rule.name in muted else ""
+            )
             lines.append(f"{rule.name} — {rule.event}{marks}")
         return "\n".join(lines)
 
     def _mute(self, args: list[str], _chat: str) -> str:
         if not args or len(args) > 2:
-            return "Usage: /mute <rule> [duration], e.g. /mute vi-watchlist 2h"
+            return t("cmd.mute.usage")
         rule = args[0]
         if rule not in _rule_names(self.control.ruleset):
-            return f"No rule named {rule!r}. /rules lists them."
+            return t("cmd.mute.unknown", rule=rule)
         seconds = None
         if len(args) == 2:
             try:
@@ -226,24 +222,24 @@ class CommandBot:
         log.info(
             "muted %s %s (command)", rule, "until /unmute" if seconds is None else f"for {args[1]}"
         )
-        return f"🔕 {rule} muted " + (
-            "until /unmute" if seconds is None else f"for {format_duration(seconds)}"
-        )
+        if seconds is None:
+            return t("cmd.mute.until_unmute", rule=rule)
+        return t("cmd.mute.for", rule=rule, duration=duration(seconds))
 
     def _unmute(self, args: list[str], _chat: str) -> str:
         if len(args) != 1:
-            return "Usage: /unmute <rule>"
+            return t("cmd.unmute.usage")
         lifted = self.control.mutes.unmute(args[0])
         log.info("unmuted %s (command)", args[0])
-        return f"🔔 {args[0]} unmuted" if lifted else f"{args[0]} was not muted"
+        return t("cmd.unmute.done" if lifted else "cmd.unmute.not_muted", rule=args[0])
 
     def _test(self, _args: list[str], chat: str) -> str:
         channels = self.allowed_chats.get(chat, ())
         self.control.send_test(channels)
-        return f"Sample alert sent to {', '.join(channels)}."
+        return t("cmd.test.sent", channels=", ".join(channels))
 
     def _help(self, _args: list[str], _chat: str) -> str:
-        return HELP
+        return t("cmd.help")
 
 
 _COMMANDS: dict[str, Callable[[CommandBot, list[str], str], str]] = {
@@ -265,7 +261,7 @@ def _mute_lines(mutes: MuteStore) -> list[str]:
     lines = []
     for mute in mutes.active():
         target = f"{mute.rule} · {mute.symbol}" if mute.symbol else mute.rule
-        lines.append(f"🔕 {target}" + (" until /unmute" if mute.until is None else ""))
+        lines.append(f"🔕 {target}" + (t("cmd.until_unmute") if mute.until is None else ""))
     return lines
 
 

@@ -71,12 +71,12 @@ async def test_a_refused_message_shows_in_status_and_metrics(
         await fake_telegram.wait_for(lambda: any("보관" in m.text for m in fake_telegram.messages))
         await fake_telegram.updates.push_message(OWNER_CHAT, "/status")
         await fake_telegram.wait_for(
-            lambda: any("outbox" in m.text for m in fake_telegram.messages)
+            lambda: any("보낼 알림" in m.text for m in fake_telegram.messages)
         )
         assert (await readyz(app))[0] == 200, "a refused message is not a dead channel"
         body = app.metrics.render().decode()
-    status = next(m.text for m in fake_telegram.messages if "outbox" in m.text)
-    assert "dead letters: 1" in status
+    status = next(m.text for m in fake_telegram.messages if "보낼 알림" in m.text)
+    assert "따로 보관한 메시지: 1건" in status
     assert 'alertbot_dead_letters_total{channel="phone"} 1.0' in body
     notice = next(m.text for m in fake_telegram.messages if "보관" in m.text)
     assert "vi-b" in notice and "005930" in notice and "too long" in notice
