@@ -12,30 +12,17 @@ from __future__ import annotations
 import asyncio
 import random
 import signal
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncpg
 import pytest
 
-from alertbot.sim.kiwoom import KiwoomSimulator
-from alertbot.sim.telegram import FakeTelegram
 from tests.ha.processes import LEADING, STANDING_BY, Group
 
+LEASE = 2.0
+"""Seconds: the ``group`` fixture (tests/ha/conftest.py) starts its processes with it."""
 KILLS = 10
 BURST = 6
 SEED = 18
-
-
-@pytest.fixture
-async def group(
-    tmp_path: Path, pg_url: str, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram
-) -> AsyncIterator[Group]:
-    world = Group(tmp_path, pg_url, kiwoom_sim, fake_telegram, lease=2.0)
-    try:
-        yield world
-    finally:
-        await world.close()
 
 
 @pytest.mark.timeout(300)

@@ -12,30 +12,17 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from alertbot.sim.kiwoom import KiwoomSimulator
-from alertbot.sim.telegram import FakeTelegram
 from tests.ha.processes import CHAT, LEADING, STANDING_BY, Group
 from tests.pgcluster import Cluster
 
+LEASE = 6.0
+"""Seconds: the ``group`` fixture (tests/ha/conftest.py) starts its processes with it."""
 FIRST = ["005930", "000660", "035420"]
 SECOND = ["051910", "006400", "035720"]
 THIRD = ["068270", "105560", "055550"]
-
-
-@pytest.fixture
-async def group(
-    tmp_path: Path, pg_url: str, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram
-) -> AsyncIterator[Group]:
-    world = Group(tmp_path, pg_url, kiwoom_sim, fake_telegram, lease=6.0)
-    try:
-        yield world
-    finally:
-        await world.close()
 
 
 @pytest.mark.timeout(120)
