@@ -19,6 +19,7 @@ from alertbot.engine.listed import ListedStocks
 from alertbot.engine.rules import RuleSet, load_rules
 from alertbot.engine.yamlsource import MissingVariables, RulesError
 from alertbot.ha.database import DatabaseUnavailable
+from alertbot.i18n import t
 from alertbot.onboarding.examples import EXAMPLES
 from alertbot.ops.logs import settings_secrets, setup_logging
 from alertbot.settings import Settings, SettingsError
@@ -220,7 +221,7 @@ def _settings() -> Settings | None:
     try:
         return Settings.from_env()
     except SettingsError as exc:
-        print(f"alertbot: {exc}", file=sys.stderr)
+        print(t("cli.settings", error=exc), file=sys.stderr)
         return None
 
 
@@ -397,7 +398,7 @@ def cmd_doctor(dry_run: bool, env_file: Path | None, timeout: float) -> int:
     try:
         settings = Settings.from_env(env)
     except SettingsError as exc:
-        print(f"❌ 환경 변수: {exc}", file=sys.stderr)
+        print(t("cli.doctor.settings", error=exc), file=sys.stderr)
         return 1
     return asyncio.run(run_doctor(settings, env, dry_run=dry_run, timeout=timeout))
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from alertbot.ha import url as database_url
+from alertbot.i18n import t
 
 KIWOOM_API_URL = "https://api.kiwoom.com"
 KIWOOM_WS_URL = "wss://api.kiwoom.com:10000/api/dostk/websocket"
@@ -41,7 +42,8 @@ SECRET_VARIABLES = (
 
 
 class SettingsError(ValueError):
-    """A variable is missing or malformed; ``str()`` is the one line shown to the operator."""
+    """A variable is missing or malformed; ``str()`` is the one line shown to the operator:
+    the variable's name, then ``problem`` (a catalog text)."""
 
     def __init__(self, variable: str, problem: str) -> None:
         super().__init__(f"{variable}: {problem}")
@@ -185,7 +187,7 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
         return False
     if value in ("1", "true", "yes"):
         return True
-    raise SettingsError(name, f"expected 1 or 0, got {value!r}")
+    raise SettingsError(name, t("settings.flag", value=value))
 
 
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -193,7 +195,7 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default
     if value is None:
         return default
     if value.lower() not in {a.lower() for a in allowed}:
-        raise SettingsError(name, f"expected one of {', '.join(allowed)}, got {value!r}")
+        raise SettingsError(name, t("settings.choice", allowed=", ".join(allowed), value=value))
     return value.lower() if default.islower() else value.upper()
 
 
@@ -206,14 +208,14 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     except ValueError:
         value = -1.0
     if not value >= 0:
-        raise SettingsError(name, f"expected a number of seconds such as 60, got {raw!r}")
+        raise SettingsError(name, t("settings.seconds", value=raw))
     return value
 
 
 def _lease(env: Mapping[str, str]) -> float:
     lease = _seconds(env, "ALERTBOT_HA_LEASE", 6.0)
     if not 1.0 <= lease <= 300.0:
-        raise SettingsError("ALERTBOT_HA_LEASE", f"expected 1 to 300 seconds, got {lease:g}")
+        raise SettingsError("ALERTBOT_HA_LEASE", t("settings.lease", seconds=lease))
     return lease
 
 
@@ -221,7 +223,7 @@ def _host_port(env: Mapping[str, str], name: str, default: str) -> HostPort:
     raw = _text(env, name) or default
     host, sep, port = raw.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise SettingsError(name, f"expected HOST:PORT such as 127.0.0.1:9108, got {raw!r}")
+        raise SettingsError(name, t("settings.host_port", value=raw))
     return HostPort(host.strip("[]"), int(port))
 
 
@@ -231,7 +233,8 @@ def _database(state: str) -> SecretStr | None:
         return None
     problem = database_url.check(state)
     if problem is not None:
-        raise SettingsError("ALERTBOT_STATE", f"{problem}: {database_url.redacted(state)}")
+        shown = database_url.redacted(state)
+        raise SettingsError("ALERTBOT_STATE", t("settings.state", problem=problem, url=shown))
     return SecretStr(state)
 
 
@@ -239,12 +242,12 @@ def _url(env: Mapping[str, str], name: str, default: str, schemes: tuple[str, ..
     raw = _text(env, name) or default
     parts = urlsplit(raw)
     if parts.scheme not in schemes or not parts.hostname:
-        wanted = " or ".join(f"{s}://" for s in schemes)
-        raise SettingsError(name, f"expected a {wanted} URL, got {raw!r}")
+        wanted = ", ".join(f"{s}://" for s in schemes)
+        raise SettingsError(name, t("settings.url", schemes=wanted, value=raw))
     try:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise SettingsError(name, f"bad port in {raw!r}") from None
+        raise SettingsError(name, t("settings.port", value=raw)) from None
     return raw.rstrip("/")
 
 
@@ -252,8 +255,8 @@ def _dart(env: Mapping[str, str]) -> DartSettings:
     key = _text(env, "DART_API_KEY")
     poll = _seconds(env, "DART_POLL", DART_POLL)
     if poll < DART_MIN_POLL:
-        wanted = f"expected at least {DART_MIN_POLL:g} seconds, got {poll:g}"
-        raise SettingsError("DART_POLL", wanted)
+        too_often = t("settings.dart_poll", minimum=DART_MIN_POLL, seconds=poll)
+        raise SettingsError("DART_POLL", too_often)
     return DartSettings(
         api_key=SecretStr(key) if key else None,
         api_url=_url(env, "DART_API_URL", DART_API_URL, ("http", "https")),
@@ -274,7 +277,7 @@ def _credentials(
     key, sec, tok = _text(env, appkey), _text(env, secret), _text(env, token)
     if (key is None) != (sec is None) and tok is None:
         missing, given = (secret, appkey) if key else (appkey, secret)
-        raise SettingsError(missing, f"is required when {given} is set")
+        raise SettingsError(missing, t("settings.pair", given=given))
     return BrokerCredentials(
         appkey=SecretStr(key) if key else None,
         secret=SecretStr(sec) if sec else None,

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from alertbot import i18n
 from alertbot.settings import Settings, SettingsError
+
+HANGUL = re.compile("[가-힣]")
 
 
 def test_defaults_match_the_documented_table() -> None:
@@ -36,19 +41,33 @@ def test_credentials_are_secret_and_configured() -> None:
     assert "key-123" not in repr(settings) and "sec-456" not in repr(settings)
 
 
-@pytest.mark.parametrize(
-    ("env", "variable"),
-    [
-        ({"ALERTBOT_HTTP": "localhost"}, "ALERTBOT_HTTP"),
-        ({"ALERTBOT_HTTP": "127.0.0.1:99999"}, "ALERTBOT_HTTP"),
-        ({"KIWOOM_WS_URL": "http://example.invalid/ws"}, "KIWOOM_WS_URL"),
-        ({"LS_API_URL": "not a url"}, "LS_API_URL"),
-        ({"KIWOOM_MOCK": "maybe"}, "KIWOOM_MOCK"),
-        ({"ALERTBOT_LOG_FORMAT": "xml"}, "ALERTBOT_LOG_FORMAT"),
-        ({"KIWOOM_APPKEY": "only-the-key"}, "KIWOOM_SECRETKEY"),
-        ({"LS_APPSECRET": "only-the-secret"}, "LS_APPKEY"),
-    ],
-)
+BAD_VALUES = [
+    ({"ALERTBOT_HTTP": "localhost"}, "ALERTBOT_HTTP"),
+    ({"ALERTBOT_HTTP": "127.0.0.1:99999"}, "ALERTBOT_HTTP"),
+    ({"KIWOOM_WS_URL": "http://example.invalid/ws"}, "KIWOOM_WS_URL"),
+    ({"KIWOOM_API_URL": "https://example.invalid:port"}, "KIWOOM_API_URL"),
+    ({"LS_API_URL": "not a url"}, "LS_API_URL"),
+    ({"KIWOOM_MOCK": "maybe"}, "KIWOOM_MOCK"),
+    ({"ALERTBOT_LOG_FORMAT": "xml"}, "ALERTBOT_LOG_FORMAT"),
+    ({"ALERTBOT_FEED_DOWN_AFTER": "soon"}, "ALERTBOT_FEED_DOWN_AFTER"),
+    ({"ALERTBOT_HA_LEASE": "0.5"}, "ALERTBOT_HA_LEASE"),
+    ({"DART_POLL": "0.2"}, "DART_POLL"),
+    ({"ALERTBOT_STATE": "postgresql://bot@db.example:5432/"}, "ALERTBOT_STATE"),
+    ({"KIWOOM_APPKEY": "only-the-key"}, "KIWOOM_SECRETKEY"),
+    ({"LS_APPSECRET": "only-the-secret"}, "LS_APPKEY"),
+]
+
+
+@pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("ALERTBOT_LANG", "en")
+    i18n.use(None)
+    yield
+    monkeypatch.delenv("ALERTBOT_LANG")
+    i18n.use(None)
+
+
+@pytest.mark.parametrize(("env", "variable"), BAD_VALUES)
 def test_a_bad_value_names_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_env(env)
@@ -57,14 +76,46 @@ def test_a_bad_value_names_the_variable(env: dict[str, str], variable: str) -> N
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize(("env", "variable"), BAD_VALUES)
+def test_the_problem_is_said_in_korean_by_default(env: dict[str, str], variable: str) -> None:
+    """Only the variable, the value and address forms stay as written: the words are Korean."""
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(env)
+    problem = str(caught.value).removeprefix(f"{variable}: ")
+    assert HANGUL.search(problem), problem
+    assert not re.search(r"\b(expected|got|required|when|seconds|bad|name)\b", problem), problem
+
+
+def test_a_problem_reads_in_english_with_alertbot_lang_en(english: None) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"KIWOOM_APPKEY": "only-the-key"})
+    assert str(caught.value) == "KIWOOM_SECRETKEY: is required when KIWOOM_APPKEY is set"
+
+
 def test_a_secret_is_never_repeated_in_the_error() -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_env({"LS_APPKEY": "super-secret-appkey"})
     assert "super-secret-appkey" not in str(caught.value)
 
 
-def test_the_command_stops_with_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        (
+            None,
+            "alertbot: 환경 변수 ALERTBOT_HTTP: 127.0.0.1:9108처럼 호스트:포트로 적어야 합니다"
+            " (지금 값: 'nonsense')",
+        ),
+        (
+            "en",
+            "alertbot: ALERTBOT_HTTP: expected HOST:PORT such as 127.0.0.1:9108, got 'nonsense'",
+        ),
+    ],
+)
+def test_the_command_stops_with_one_line(tmp_path: Path, lang: str | None, line: str) -> None:
     env = {"PATH": "", "ALERTBOT_HTTP": "nonsense", "ALERTBOT_STATE": str(tmp_path / "s.db")}
+    if lang is not None:
+        env["ALERTBOT_LANG"] = lang
     result = subprocess.run(
         [sys.executable, "-m", "alertbot", "run"],
         env=env,
@@ -73,6 +124,4 @@ def test_the_command_stops_with_one_line(tmp_path: Path) -> None:
         timeout=30,
     )
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "alertbot: ALERTBOT_HTTP: expected HOST:PORT such as 127.0.0.1:9108, got 'nonsense'"
-    ]
+    assert result.stderr.strip().splitlines() == [line]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
+from alertbot.i18n import t
+
 SCHEMES = ("postgresql", "postgres")
 
 
@@ -38,9 +40,9 @@ def check(url: str) -> str | None:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        return f"not a valid postgresql:// URI ({exc})"
+        return t("settings.state.invalid", error=exc)
     if not parts.path.strip("/"):
-        return "name the database, e.g. postgresql://user:password@host:5432/alertbot"
+        return t("settings.state.no_database")
     return None
 
 

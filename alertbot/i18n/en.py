@@ -213,6 +213,24 @@ MESSAGES: dict[str, str] = {
         "⚠️ could not load the stock list ({broker}): {error}\n"
         "going on with the {count:,} stock names known; trying again tomorrow."
     ),
+    # ── settings: what an operator reads when an environment variable is wrong
+    "settings.flag": "expected 1 or 0, got {value!r}",
+    "settings.choice": "expected one of {allowed}, got {value!r}",
+    "settings.seconds": "expected a number of seconds such as 60, got {value!r}",
+    "settings.lease": "expected 1 to 300 seconds, got {seconds:g}",
+    "settings.host_port": "expected HOST:PORT such as 127.0.0.1:9108, got {value!r}",
+    "settings.url": "expected a URL starting with one of {schemes}, got {value!r}",
+    "settings.port": "bad port in {value!r}",
+    "settings.dart_poll": "expected at least {minimum:g} seconds, got {seconds:g}",
+    "settings.pair": "is required when {given} is set",
+    "settings.state": "{problem}: {url}",
+    "settings.state.invalid": "not a valid postgresql:// URI ({error})",
+    "settings.state.no_database": (
+        "name the database, e.g. postgresql://user:password@host:5432/alertbot"
+    ),
+    # ── alertbot (the command line)
+    "cli.settings": "alertbot: {error}",
+    "cli.doctor.settings": "❌ environment variable {error}",
 }
 
 MARKET_STATUS: dict[str, str] = {

@@ -216,6 +216,24 @@ MESSAGES: dict[str, str] = {
         "⚠️ 종목 정보를 불러오지 못했습니다 ({broker}): {error}\n"
         "알고 있는 종목 {count:,}개의 이름으로 계속합니다. 내일 다시 시도합니다."
     ),
+    # ── settings: what an operator reads when an environment variable is wrong
+    "settings.flag": "1 또는 0으로 적어야 합니다 (지금 값: {value!r})",
+    "settings.choice": "{allowed} 중 하나로 적어야 합니다 (지금 값: {value!r})",
+    "settings.seconds": "60처럼 초 단위 숫자로 적어야 합니다 (지금 값: {value!r})",
+    "settings.lease": "1~300초로 적어야 합니다 (지금 값: {seconds:g})",
+    "settings.host_port": "127.0.0.1:9108처럼 호스트:포트로 적어야 합니다 (지금 값: {value!r})",
+    "settings.url": "{schemes} 중 하나로 시작하는 주소로 적어야 합니다 (지금 값: {value!r})",
+    "settings.port": "주소의 포트 번호가 잘못되었습니다 (지금 값: {value!r})",
+    "settings.dart_poll": "{minimum:g}초 이상으로 적어야 합니다 (지금 값: {seconds:g})",
+    "settings.pair": "{given}을(를) 설정했으면 이 변수도 설정해야 합니다",
+    "settings.state": "{problem} (지금 값: {url})",
+    "settings.state.invalid": "올바른 postgresql:// 주소가 아닙니다 ({error})",
+    "settings.state.no_database": (
+        "데이터베이스 이름까지 적어야 합니다. 예: postgresql://user:password@host:5432/alertbot"
+    ),
+    # ── alertbot (the command line)
+    "cli.settings": "alertbot: 환경 변수 {error}",
+    "cli.doctor.settings": "❌ 환경 변수 {error}",
 }
 
 MARKET_STATUS: dict[str, str] = {

@@ -60,5 +60,5 @@ def test_the_password_is_redacted_from_every_log_line() -> None:
 def test_the_lease_is_six_seconds_unless_set_within_bounds() -> None:
     assert Settings.from_env({}).ha_lease == 6.0
     assert Settings.from_env({"ALERTBOT_HA_LEASE": "2"}).ha_lease == 2.0
-    with pytest.raises(SettingsError, match="ALERTBOT_HA_LEASE: expected 1 to 300"):
+    with pytest.raises(SettingsError, match="ALERTBOT_HA_LEASE: 1~300초로 적어야 합니다"):
         Settings.from_env({"ALERTBOT_HA_LEASE": "0.1"})
