@@ -68,19 +68,15 @@ def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.mark.parametrize(("env", "variable"), BAD_VALUES)
-def test_a_bad_value_names_the_variable(env: dict[str, str], variable: str) -> None:
+def test_a_bad_value_names_the_variable_and_says_in_korean_what_is_wrong(
+    env: dict[str, str], variable: str
+) -> None:
+    """Only the variable, the value and address forms stay as written: the words are Korean."""
     with pytest.raises(SettingsError) as caught:
         Settings.from_env(env)
     assert caught.value.variable == variable
     assert str(caught.value).startswith(f"{variable}: ")
     assert "\n" not in str(caught.value)
-
-
-@pytest.mark.parametrize(("env", "variable"), BAD_VALUES)
-def test_the_problem_is_said_in_korean_by_default(env: dict[str, str], variable: str) -> None:
-    """Only the variable, the value and address forms stay as written: the words are Korean."""
-    with pytest.raises(SettingsError) as caught:
-        Settings.from_env(env)
     problem = str(caught.value).removeprefix(f"{variable}: ")
     assert HANGUL.search(problem), problem
     assert not re.search(r"\b(expected|got|required|when|seconds|bad|name)\b", problem), problem
