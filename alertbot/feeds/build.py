@@ -14,9 +14,9 @@ from tenacity import wait_exponential
 
 from alertbot.events import now_kst
 from alertbot.feeds.base import Backoff, EventSink, Feed, NoticeSink, RawSink
+from alertbot.feeds.dart.calendar import trading_days
 from alertbot.feeds.dart.client import DartFeed
 from alertbot.feeds.dart.memory import SeenFilings
-from alertbot.feeds.dart.session import weekday
 from alertbot.feeds.kiwoom.client import KiwoomFeed
 from alertbot.feeds.kiwoom.stocklist import KiwoomStockList
 from alertbot.feeds.kiwoom.token import TokenIssuer
@@ -40,8 +40,8 @@ class FeedWiring:
     clock: Callable[[], datetime] = now_kst
     state: StateDB | None = None
     """Where a feed keeps what must survive a restart (the filings DART has shown)."""
-    business_day: Callable[[date], bool] = weekday
-    """Whether KRX trades on a day (the app gives the exchange calendar): DART's busy days."""
+    business_day: Callable[[date], bool] | None = None
+    """Whether KRX trades on a day: DART's busy days (None: the exchange calendar's)."""
 
     def options(self) -> dict[str, object]:
         return {
@@ -74,7 +74,7 @@ def dart_feed(settings: Settings, wiring: FeedWiring) -> Feed | None:
         key,
         poll=dart.poll,
         seen=seen,
-        business_day=wiring.business_day,
+        business_day=wiring.business_day or trading_days(),
         **wiring.options(),  # type: ignore[arg-type]
     )
 
@@ -93,7 +93,7 @@ def build_feeds(
     backoff: Backoff | None = None,
     clock: Callable[[], datetime] = now_kst,
     state: StateDB | None = None,
-    business_day: Callable[[date], bool] = weekday,
+    business_day: Callable[[date], bool] | None = None,
 ) -> list[Feed]:
     """A feed for each source whose credentials are set."""
     wiring = FeedWiring(on_event, on_notice, on_raw, backoff, clock, state, business_day)

@@ -17,6 +17,10 @@ from alertbot.engine import calendar
 from alertbot.engine.active import parse_active
 from alertbot.engine.calendar import krx_calendar
 from alertbot.events import KST
+from alertbot.feeds.build import build_feeds
+from alertbot.feeds.dart import calendar as dart_calendar
+from alertbot.feeds.dart.client import DartFeed
+from alertbot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -135,3 +139,21 @@ def test_a_rule_with_krx_hours_checks_and_fires_by_the_calendar(tmp_path: Path) 
 
     assert not eng.evaluate(vi(at("2025-11-13", "09:30")))
     assert eng.evaluate(vi(at("2025-11-13", "16:00")))
+
+
+def test_dart_paces_on_krx_trading_days(tmp_path: Path) -> None:
+    """A bot with a DART key gets the exchange calendar for pacing: 추석 is not a busy day."""
+    env = {"DART_API_KEY": "k" * 40, "ALERTBOT_STATE": str(tmp_path / "state.db")}
+    (feed,) = build_feeds(Settings.from_env(env), on_event=print, on_notice=print)
+    assert isinstance(feed, DartFeed)
+    assert feed.business_day(date(2025, 3, 4)) is True
+    assert feed.business_day(date(2025, 10, 6)) is False  # 추석, a Monday
+
+
+def test_dart_paces_on_weekdays_without_the_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unavailable() -> None:
+        raise OSError("no exchange_calendars")
+
+    monkeypatch.setattr(dart_calendar, "krx_calendar", unavailable)
+    business_day = dart_calendar.trading_days()
+    assert business_day(date(2025, 10, 6)) is True and business_day(date(2025, 3, 8)) is False
