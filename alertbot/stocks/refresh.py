@@ -5,6 +5,7 @@ on with what it has (yesterday's master, or the names the feeds send)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, timedelta
@@ -18,6 +19,8 @@ log = logging.getLogger("alertbot.stocks")
 Loader = Callable[[], Awaitable[list[Stock]]]
 DAILY_AT = time(7, 40)
 """After LS renews its tokens (07:00) and before the first session opens (NXT 08:00)."""
+FIRST_WAIT = 10.0
+"""Seconds the feeds wait for a first stock master when none was kept from the last run."""
 
 
 class StockMaster:
@@ -73,6 +76,27 @@ class StockMaster:
             return True
         finally:
             self.loaded.set()
+
+    async def start(
+        self, loaders: Sequence[tuple[str, Loader]], first_wait: float = FIRST_WAIT
+    ) -> asyncio.Task[None] | None:
+        """Keep the master current from ``loaders`` in the background (the task returned;
+        None when no broker can load it). With no names restored, give the first load up to
+        ``first_wait`` seconds before returning, so the first alerts already carry names."""
+        self.loaders = list(loaders)
+        if not self.loaders:
+            self.loaded.set()
+            return None
+        keeping = asyncio.create_task(self.keep(), name="stock-master")
+        if not len(self.book):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.loaded.wait(), first_wait)
+        return keeping
+
+    async def keep(self) -> None:
+        """Load now and every morning; a failure is only a warning."""
+        await self.refresh()
+        await self.run_daily()
 
     async def run_daily(self, at: time = DAILY_AT) -> None:
         """Refresh every day at ``at`` (KST, the clock's zone) until cancelled."""

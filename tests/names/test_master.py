@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
 
@@ -68,6 +69,40 @@ async def test_one_broker_failing_does_not_lose_the_other(tmp_path: Path) -> Non
     both = master(tmp_path / "state.db", [("kiwoom", failing), ("ls", loader([SAMSUNG]))], notices)
     assert await both.refresh() and both.book.name("005930") == "삼성전자"
     assert len(notices) == 1
+
+
+async def test_start_without_a_broker_to_load_from_does_not_wait(tmp_path: Path) -> None:
+    alone = master(tmp_path / "state.db", [], [])
+    assert await alone.start([]) is None and alone.loaded.is_set()
+
+
+async def test_start_with_no_names_waits_for_the_first_load(tmp_path: Path) -> None:
+    fresh = master(tmp_path / "state.db", [], [])
+    keeping = await fresh.start([("kiwoom", loader([SAMSUNG]))], first_wait=10)
+    assert keeping is not None and fresh.book.name("005930") == "삼성전자"
+    keeping.cancel()
+    await asyncio.gather(keeping, return_exceptions=True)
+
+
+async def test_start_with_restored_names_does_not_wait_for_the_broker(tmp_path: Path) -> None:
+    first = master(tmp_path / "state.db", [("kiwoom", loader([SAMSUNG]))], [])
+    await first.refresh()
+    answer = asyncio.Event()
+
+    async def slow() -> list[Stock]:
+        await answer.wait()
+        return [Stock("005930", "삼성전자우선")]
+
+    later = master(tmp_path / "state.db", [], [])
+    later.restore()
+    keeping = await later.start([("ls", slow)], first_wait=10)
+    assert keeping is not None and not later.loaded.is_set()
+    assert later.book.name("005930") == "삼성전자"
+    answer.set()
+    await asyncio.wait_for(later.loaded.wait(), 10)
+    assert later.book.name("005930") == "삼성전자우선"
+    keeping.cancel()
+    await asyncio.gather(keeping, return_exceptions=True)
 
 
 def test_daily_refresh_time() -> None:
