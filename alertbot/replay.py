@@ -10,7 +10,6 @@ leaves the machine unless ``--send`` hands the alerts to the real delivery path.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import sys
@@ -177,10 +176,7 @@ DRAIN_TIMEOUT = 30.0
 async def settle(delivery: Delivery) -> None:
     """Wait (bounded) until the chat services took what was submitted, so the next alert
     is made on the next frame's clock and no "late" mark is wrong."""
-    try:
-        await asyncio.wait_for(delivery.drain(), DRAIN_TIMEOUT)
-    except TimeoutError:
-        log.warning("replay: %d messages not sent in %.0fs", delivery.pending(), DRAIN_TIMEOUT)
+    await delivery.drain_for(DRAIN_TIMEOUT)
 
 
 @contextlib.asynccontextmanager

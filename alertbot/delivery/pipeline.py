@@ -281,6 +281,16 @@ class Delivery:
             await asyncio.gather(*(w.idle.wait() for w in self.workers.values()))
             await asyncio.sleep(0)  # a notice made by the last send gets flushed
 
+    async def drain_for(self, seconds: float) -> bool:
+        """``drain``, giving up after ``seconds`` (False): what is left stays in the outbox
+        for the next start."""
+        try:
+            await asyncio.wait_for(self.drain(), seconds)
+        except TimeoutError:
+            log.warning("delivery: %d messages not sent in %.0fs", self.pending(), seconds)
+            return False
+        return True
+
     async def close(self) -> None:
         """Commit what was submitted, stop the workers, release the clients."""
         self.flush()
