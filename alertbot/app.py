@@ -9,18 +9,15 @@ The rules flow back only as ``Subscriptions`` that each feed turns into its own 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from alertbot import __version__
 from alertbot.delivery.channels import LIVE, Channels, check_reloadable
 from alertbot.delivery.clock import WallClock
 from alertbot.delivery.pipeline import Delivery
-from alertbot.engine.calendar import krx_calendar
 from alertbot.engine.cooldowns import Cooldowns
 from alertbot.engine.engine import Engine
 from alertbot.engine.index import RuleIndex
@@ -30,20 +27,19 @@ from alertbot.engine.watcher import watch_rules
 from alertbot.engine.yamlsource import RulesError
 from alertbot.eventcount import EventCount
 from alertbot.events import Event, now_kst
-from alertbot.feeds.base import Backoff, Feed, FeedStatus
-from alertbot.feeds.build import build_feeds, stock_loaders, unserved
-from alertbot.feeds.dart.session import weekday
+from alertbot.feeds.base import Backoff, Feed
+from alertbot.feeds.build import build_feeds, stock_loaders
 from alertbot.ha.store import PgState
 from alertbot.ha.term import Term
 from alertbot.i18n import t
+from alertbot.lifecycle import run_until_signalled
 from alertbot.ops.config import OpsConfig
-from alertbot.ops.http import OpsServer
 from alertbot.ops.logs import REDACTOR, option_secrets
-from alertbot.ops.metrics import DeliveryMetrics, FeedView, Metrics
+from alertbot.ops.metrics import DeliveryMetrics, Metrics
 from alertbot.ops.monitor import ProgressWatch
 from alertbot.ops.mutes import MuteStore
-from alertbot.ops.readiness import no_feed, no_rules
-from alertbot.ops.runtime import OpsRuntime, feed_problems, sample_alert
+from alertbot.ops.runtime import OpsRuntime
+from alertbot.ops.view import BotView
 from alertbot.settings import Settings
 from alertbot.stocks.book import StockBook
 from alertbot.stocks.refresh import StockMaster
@@ -51,8 +47,6 @@ from alertbot.stores import SqliteState, open_state
 
 log = logging.getLogger("alertbot")
 
-FIRST_STOCKS_WAIT = 10.0
-"""Seconds the feeds wait for a first stock master when none was kept from the last run."""
 RuleWatcher = Callable[..., object]
 """``watch_rules``' shape: ``(path, on_change, stop, ready=…)`` → a coroutine."""
 
@@ -83,7 +77,11 @@ class App:
         self.channels, self.watcher, self.backoff, self.term = channels, watcher, backoff, term
         self.ops = ops or OpsConfig(feed_down_after=settings.feed_down_after)
         self.metrics = Metrics()
-        self.progress = ProgressWatch(self.outbox_depth, stuck_after=self.ops.delivery_stuck_after)
+        self.view = BotView(self)
+        """What ``/readyz``, ``/status``, ``/test`` and the metrics read of this bot."""
+        self.progress = ProgressWatch(
+            self.view.outbox_depth, stuck_after=self.ops.delivery_stuck_after
+        )
         self.runtime = OpsRuntime(self.ops, self.metrics, self.progress)
         self.engine: Engine | None = None
         self.delivery: Delivery | None = None
@@ -154,9 +152,10 @@ class App:
             # DART's seen filings stay in the SQLite file; a group's leader starts each term
             # with a fresh first pass (dedupe keys still stop a resend).
             state=self.state.db if isinstance(self.state, SqliteState) else None,
-            business_day=self._business_day(),
         )
-        await self._start_stocks()
+        loaders = stock_loaders(self.settings, self.feeds, self.backoff)
+        if keeping := await self.stock_master.start(loaders):
+            self._tasks.append(keeping)
         subscriptions = self.engine.subscriptions()
         for feed in self.feeds:
             feed.set_subscriptions(subscriptions)
@@ -166,53 +165,17 @@ class App:
                 self.rules_path, self.reload, self._stopping, ready=self.rules_watched
             )
             self._tasks.append(asyncio.create_task(watching, name="rules-watcher"))  # type: ignore[arg-type]
-        self.metrics.watch_feeds(self.feed_views)
-        self.metrics.watch_outbox(self.outbox_depth)
-        self.metrics.watch_channels(self.channels_stopped)
         await self.runtime.start(
             self.settings.http if self.term is None else None,  # HA: the node serves HTTP
-            control=self,
-            ready=self.readiness,
-            feeds=self.feed_statuses,
+            self.view,
             notice=self.admin_notice,
             commands=notifiers if self.channels.commands else None,
         )
         feeds = ", ".join(f.name for f in self.feeds) or t("app.no_feeds")
         started = t("app.started", version=__version__, rules=len(ruleset.rules), feeds=feeds)
         self.admin_notice(started, level=logging.INFO if self.feeds else logging.WARNING)
-        for line in self.unserved():
+        for line in self.view.unserved():
             self.admin_notice(line)
-
-    def _business_day(self) -> Callable[[date], bool]:
-        """KRX trading days for the disclosure feed's pacing, loaded now (not at a poll);
-        weekdays if the exchange calendar cannot be had."""
-        if self.settings.dart.api_key is None:
-            return weekday
-        try:
-            calendar = krx_calendar()
-        except Exception as exc:  # pacing on weekdays is a fine fallback
-            log.warning("exchange calendar unavailable (%s): DART paces on weekdays", exc)
-            return weekday
-        return lambda day: calendar.trades(day.toordinal())
-
-    async def _start_stocks(self) -> None:
-        """Load the stock master in the background; with no names restored, give the first
-        load a moment before the feeds start, so the first alerts already carry names."""
-        assert self.stock_master is not None
-        self.stock_master.loaders = stock_loaders(self.settings, self.feeds, self.backoff)
-        if not self.stock_master.loaders:
-            self.stock_master.loaded.set()
-            return
-        self._tasks.append(asyncio.create_task(self._keep_stocks(), name="stock-master"))
-        if not len(self.stocks):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stock_master.loaded.wait(), FIRST_STOCKS_WAIT)
-
-    async def _keep_stocks(self) -> None:
-        """Load the stock master now and every morning; a failure is only a warning."""
-        assert self.stock_master is not None
-        await self.stock_master.refresh()
-        await self.stock_master.run_daily()
 
     async def stop(self, drain: bool = True) -> None:
         """Stop taking events, close feeds politely, give delivery a moment, close everything.
@@ -228,13 +191,7 @@ class App:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.delivery is not None:
-            try:
-                timeout = self.ops.drain_timeout if drain else 0
-                await asyncio.wait_for(self.delivery.drain(), timeout=timeout)
-            except TimeoutError:
-                log.warning(
-                    "delivery: %d messages left for the next start", self.delivery.pending()
-                )
+            await self.delivery.drain_for(self.ops.drain_timeout if drain else 0)
             await self.delivery.close()
         if self.state is not None:
             if self.engine is not None:
@@ -243,20 +200,8 @@ class App:
             self.state = None
 
     async def run_until_signalled(self) -> None:
-        """``alertbot run``: start, then wait for SIGTERM or SIGINT and stop cleanly."""
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        loop.add_signal_handler(
-            signal.SIGHUP, lambda: self._tasks.append(loop.create_task(self.reload()))
-        )
-        await self.start()
-        try:
-            await stop.wait()
-        finally:
-            log.info("stopping")
-            await self.stop()
+        """``alertbot run``: start, reload on SIGHUP, stop cleanly on SIGTERM or SIGINT."""
+        await run_until_signalled(self, reload=self.reload)
 
     # ------------------------------------------------------------------ rules
 
@@ -308,64 +253,3 @@ class App:
         log.log(level, "admin notice: %s", text)
         if self.engine is not None and self.delivery is not None:
             self.delivery.notice(self.engine.ruleset.defaults.admin, f"🤖 alertbot\n{text}")
-
-    @property
-    def events_seen(self) -> int:
-        return self.events.seen
-
-    async def wait_events(self, count: int, timeout: float = 10.0) -> None:
-        """Wait until ``count`` events in all have gone through the engine."""
-        await self.events.wait(count, timeout)
-
-    # ------------------------------------------------------------------ what ops reads
-
-    @property
-    def ruleset(self) -> RuleSet | None:
-        return self.engine.ruleset if self.engine is not None else None
-
-    @property
-    def http(self) -> OpsServer | None:
-        return self.runtime.http
-
-    def feed_statuses(self) -> list[tuple[str, FeedStatus]]:
-        return [(feed.name, feed.status) for feed in self.feeds]
-
-    def feed_views(self) -> list[FeedView]:
-        return [FeedView(f.name, f.status, f.status.last_event_monotonic) for f in self.feeds]
-
-    def unserved(self) -> list[str]:
-        """Rules no running feed can serve: told at start, shown in ``/status``."""
-        rules = self.ruleset.rules if self.ruleset is not None else ()
-        kinds = [(r.rule.name, r.rule.event) for r in rules if r.rule.enabled]
-        return unserved(kinds, self.feeds)
-
-    def leadership(self) -> str | None:
-        """``/status``: who leads the HA group and under which epoch (None: no group)."""
-        return self.term.describe() if self.term is not None else None
-
-    def outbox_depth(self) -> int:
-        return self.delivery.pending() if self.delivery is not None else 0
-
-    def channels_stopped(self) -> dict[str, bool]:
-        workers = self.delivery.workers if self.delivery is not None else {}
-        return {name: worker.stopped is not None for name, worker in workers.items()}
-
-    def dead_letters(self) -> int:
-        return self.delivery.dead_letters() if self.delivery is not None else 0
-
-    def readiness(self) -> list[str]:
-        """``/readyz``: what keeps the bot from doing its job right now (empty: ready)."""
-        if not self.accepting:
-            return ["not running (starting or stopping)"]
-        problems = [] if self.engine is not None else ["rules not loaded"]
-        problems += no_rules(self.ruleset, self.rules_path)
-        problems += no_feed(self.ruleset, len(self.feeds), self.channels.printed)
-        problems += feed_problems(self.feed_statuses())
-        if self.delivery is not None:
-            problems += self.delivery.problems()
-        return problems + self.runtime.stuck(self.outbox_depth())
-
-    def send_test(self, channels: tuple[str, ...]) -> None:
-        """``/test``: a sample alert through the real delivery path."""
-        assert self.delivery is not None
-        self.delivery.submit(sample_alert(channels))

@@ -90,7 +90,7 @@ async def run_demo(rules: Path, day: Path = DAY, speed: float | None = None) -> 
             # current matches) is an event too. Each frame is taken before the next is sent,
             # so the app's clock is the frame's time when it evaluates it.
             expected = sum(session.snapshots for session in simulator.live)
-            await app.wait_events(expected)
+            await app.events.wait(expected)
             if wanted.disclosures:  # the day's first poll: nothing filed yet
                 await dart.wait_for(lambda: dart.calls >= 1)
             dart_feeds = [feed for feed in app.feeds if isinstance(feed, DartFeed)]
@@ -101,6 +101,6 @@ async def run_demo(rules: Path, day: Path = DAY, speed: float | None = None) -> 
                     for feed in dart_feeds:
                         feed.poll_now()
                 expected += played.delivered
-                await app.wait_events(expected)
+                await app.events.wait(expected)
         finally:
             await app.stop()

@@ -116,10 +116,10 @@ async def bot(world: WorldProcess, count: int, folder: Path) -> Timing:
     await app.start()
     try:
         await world.expect("ready")
-        base = app.events_seen
+        base = app.events.seen
         clock = Stopwatch()
         await world.command(f"blast {count}")
-        await app.wait_events(base + count, timeout=120)
+        await app.events.wait(base + count, timeout=120)
         return clock.stop()
     finally:
         await app.stop()

@@ -11,6 +11,7 @@ import aiohttp
 from alertbot.app import App
 from alertbot.feeds.base import Backoff
 from alertbot.ops.config import OpsConfig
+from alertbot.ops.http import OpsServer
 from alertbot.settings import Settings
 from alertbot.sim.kiwoom import SIM_TOKEN, KiwoomSimulator
 from alertbot.sim.telegram import FakeTelegram
@@ -91,12 +92,12 @@ async def feed_reading(sim: KiwoomSimulator) -> None:
     await sim.wait_for(lambda: bool(sim.live) and all(s.pings_unanswered == 0 for s in sim.live))
 
 
-async def get(app: App, path: str) -> tuple[int, str]:
-    """GET an ops endpoint over real HTTP."""
-    assert app.http is not None
+async def get(server: OpsServer | None, path: str) -> tuple[int, str]:
+    """GET an ops endpoint over real HTTP (``app.runtime.http``, or an HA node's)."""
+    assert server is not None, "not serving HTTP"
     async with (
         aiohttp.ClientSession() as session,
-        session.get(f"http://127.0.0.1:{app.http.port}{path}") as response,
+        session.get(f"http://127.0.0.1:{server.port}{path}") as response,
     ):
         return response.status, await response.text()
 

@@ -38,7 +38,7 @@ async def test_allowed_chats_are_answered_strangers_ignored(
         last = await fake_telegram.updates.push_message(GROUP_CHAT, "/rules@alertbot_test_bot")
         await _confirmed(fake_telegram, last)
         await fake_telegram.wait_for(lambda: bool(texts(fake_telegram, GROUP_CHAT)))
-        _, metrics = await get(app, "/metrics")
+        _, metrics = await get(app.runtime.http, "/metrics")
     assert texts(fake_telegram, STRANGER_CHAT) == []
     assert "alertbot_commands_ignored_total 2.0" in metrics
     assert app.mutes is not None and app.mutes.active() == []  # the stranger's /mute did nothing
@@ -108,7 +108,7 @@ async def test_button_mutes_exactly_that_rule_and_symbol(
                 vi_entry("000660", "SK하이닉스", price=201500, hhmmss="093000"),
             ]
         )
-        await app.wait_events(3)
+        await app.events.wait(3)
         assert app.delivery is not None
         await app.delivery.drain()
     answer = next(p for m, p in fake_telegram.requests if m == "answerCallbackQuery")

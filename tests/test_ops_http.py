@@ -31,18 +31,19 @@ async def test_ready_until_the_feed_drops(
     tmp_path: Path, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram
 ) -> None:
     async with running_app(tmp_path, kiwoom_sim, fake_telegram, backoff=HOLD_DOWN) as app:
-        status, body = await get(app, "/readyz")
+        status, body = await get(app.runtime.http, "/readyz")
         assert (status, orjson.loads(body)) == (200, {"ok": True, "problems": []})
 
         await kiwoom_sim.drop()
         await fake_telegram.wait_for(lambda: any("연결이" in t for t in texts(fake_telegram)))
 
-        status, body = await get(app, "/readyz")
+        status, body = await get(app.runtime.http, "/readyz")
         assert status == 503
         (problem,) = orjson.loads(body)["problems"]
         assert problem.startswith("feed kiwoom: ")
-        assert (await get(app, "/healthz"))[0] == 200  # alive: a drop is no reason to restart
-        _, metrics = await get(app, "/metrics")
+        # alive: a drop is no reason to restart
+        assert (await get(app.runtime.http, "/healthz"))[0] == 200
+        _, metrics = await get(app.runtime.http, "/metrics")
         values = samples(metrics)
         assert values[("alertbot_feed_up", (("feed", "kiwoom"),))] == 0
         assert values[("alertbot_feed_reconnects_total", (("feed", "kiwoom"),))] == 1
@@ -58,7 +59,7 @@ async def test_back_up_after_a_drop(
         notices = [t for t in texts(fake_telegram) if "kiwoom 연결" in t]
         assert ["끊겨 있습니다" in t for t in notices] == [True, False]
         assert "kiwoom 연결 복구" in notices[1]
-        assert (await get(app, "/readyz"))[0] == 200
+        assert (await get(app.runtime.http, "/readyz"))[0] == 200
 
 
 async def test_metrics_count_events_alerts_and_sends(
@@ -75,14 +76,14 @@ async def test_metrics_count_events_alerts_and_sends(
     fake_telegram.failures.append(fail_second_alert)
     async with running_app(tmp_path, kiwoom_sim, fake_telegram) as app:
         await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=78400)])
-        await app.wait_events(1)
+        await app.events.wait(1)
         await fake_telegram.wait_for(lambda: calls["sendMessage"] == 1)
         await fake_telegram.wait_for(
             lambda: any(t.startswith("<b>A ") for t in texts(fake_telegram))
         )
         assert app.delivery is not None
         await asyncio.wait_for(app.delivery.drain(), 5)
-        status, body = await get(app, "/metrics")
+        status, body = await get(app.runtime.http, "/metrics")
     assert status == 200
     values = samples(body)
     assert values[("alertbot_events_total", (("kind", "vi"), ("source", "kiwoom")))] == 1
@@ -108,12 +109,12 @@ async def test_healthcheck_command_asks_the_running_bot(
     capsys,  # type: ignore[no-untyped-def]
 ) -> None:
     async with running_app(tmp_path, kiwoom_sim, fake_telegram) as app:
-        assert app.http is not None
+        assert app.runtime.http is not None
         # the container sets ALERTBOT_HTTP=0.0.0.0:…; the probe must reach it on loopback
-        monkeypatch.setenv("ALERTBOT_HTTP", f"0.0.0.0:{app.http.port}")
+        monkeypatch.setenv("ALERTBOT_HTTP", f"0.0.0.0:{app.runtime.http.port}")
         healthy = await asyncio.to_thread(main, ["healthcheck"])
         ready = await asyncio.to_thread(main, ["healthcheck", "--ready"])
-        port = app.http.port
+        port = app.runtime.http.port
     assert (healthy, ready) == (0, 0)
     assert f"http://127.0.0.1:{port}/healthz: 200" in capsys.readouterr().out
     assert await asyncio.to_thread(main, ["healthcheck"]) == 1  # nothing listens any more

@@ -59,7 +59,7 @@ async def started(tmp_path: Path, rules: str, env: dict[str, str]) -> AsyncItera
 
 
 async def readyz(app: App) -> tuple[int, list[str]]:
-    status, body = await get(app, "/readyz")
+    status, body = await get(app.runtime.http, "/readyz")
     return status, orjson.loads(body)["problems"]
 
 
@@ -108,12 +108,12 @@ async def test_a_stopped_channel_shows_in_metrics_until_restart(
     async with running_app(tmp_path, kiwoom_sim, fake_telegram) as app:
         assert app.delivery is not None
         await asyncio.wait_for(app.delivery.drain(), 5)  # the start notice went out
-        assert stopped(await get(app, "/metrics")) == 0
+        assert stopped(await get(app.runtime.http, "/metrics")) == 0
         fake_telegram.fail_next("sendMessage", error_response(403, "Forbidden: bot was kicked"))
         await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=78400)])
-        await app.wait_events(1)
+        await app.events.wait(1)
         await asyncio.wait_for(app.delivery.drain(), 5)  # ends once the channel has stopped
-        assert stopped(await get(app, "/metrics")) == 1
+        assert stopped(await get(app.runtime.http, "/metrics")) == 1
         status, problems = await readyz(app)
     assert status == 503 and any("phone" in p for p in problems)
 
@@ -126,3 +126,9 @@ def stopped(answer: tuple[int, str]) -> float:
         if sample.name == "alertbot_channel_stopped" and sample.labels == {"channel": "phone"}
     ]
     return value
+
+
+async def test_a_bot_not_started_or_stopping_is_not_ready(tmp_path: Path) -> None:
+    """Before its start and from its stop on, the bot takes no event: /readyz says so."""
+    app = App(Settings.from_env({"ALERTBOT_STATE": str(tmp_path / "s.db")}), env={})
+    assert app.view.readiness() == ["시작 중이거나 멈추는 중입니다 (알림을 받지 않음)"]

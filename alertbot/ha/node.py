@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
@@ -25,6 +24,7 @@ from alertbot.ha.database import DatabaseUnavailable, connect, failures, unavail
 from alertbot.ha.leadership import LEASE, RENEW, RETRY_MAX, Leadership, Role, Status
 from alertbot.ha.migrations import SchemaTooNew, migrate
 from alertbot.ha.term import Term
+from alertbot.lifecycle import run_until_signalled
 from alertbot.ops.http import OpsServer
 from alertbot.ops.metrics import Metrics
 from alertbot.settings import HostPort
@@ -32,11 +32,18 @@ from alertbot.settings import HostPort
 log = logging.getLogger("alertbot.ha")
 
 
+class Ready(Protocol):
+    def readiness(self) -> list[str]:
+        """``/readyz``'s reasons (empty: ready)."""
+        ...
+
+
 class Bot(Protocol):
     """What ``Node`` needs of the bot it runs for a term (``alertbot.app.App``)."""
 
     accepting: bool
     metrics: Metrics
+    view: Ready
 
     async def start(self) -> None: ...
 
@@ -47,8 +54,6 @@ class Bot(Protocol):
         status = self.leadership.status
         who = "this instance" if status.leader == self.me else "another instance"
         return f"HA leader: {status.leader or 'none'} ({who}), epoch {status.epoch}"
-
-    def readiness(self) -> list[str]: ...
 
     def admin_notice(self, text: str, level: int = logging.WARNING) -> None: ...
 
@@ -140,16 +145,8 @@ class Node:
             await self.http.stop()
 
     async def run_until_signalled(self) -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        await self.start()
-        try:
-            await stop.wait()
-        finally:
-            log.info("stopping")
-            await self.stop()
+        """``alertbot run`` in a group: start, stop cleanly on SIGTERM or SIGINT."""
+        await run_until_signalled(self)
 
     async def _elect(self) -> None:
         """Bring the schema up to date (retrying while the database is away), then lead or
@@ -257,7 +254,7 @@ class Node:
         if self.database_problem is not None:
             return [f"database: {self.database_problem}"]
         if self.leadership.acting():
-            return self.app.readiness() if self.app is not None else ["leader: starting"]
+            return self.app.view.readiness() if self.app is not None else ["leader: starting"]
         return []
 
     def render(self) -> bytes:

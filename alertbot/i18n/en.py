@@ -187,6 +187,7 @@ MESSAGES: dict[str, str] = {
         "⚠️ rule '{rule}': its message could not be filled in for {subject} at {at}; "
         "the default message was sent instead. Fix the rule's message."
     ),
+    "ready.not_running": "not running (starting or stopping)",
     # ── alertbot demo
     "demo.start": "alertbot demo: {frames:,} frames from {day}, rules from {rules}",
     # ── alertbot replay

@@ -190,6 +190,7 @@ MESSAGES: dict[str, str] = {
         "⚠️ 규칙 '{rule}'의 message를 {subject} {at} 알림에 채우지 못해 기본 메시지를 "
         "보냈습니다. 규칙의 message를 고쳐 주세요."
     ),
+    "ready.not_running": "시작 중이거나 멈추는 중입니다 (알림을 받지 않음)",
     # ── alertbot demo
     "demo.start": "alertbot 데모: {day}의 프레임 {frames:,}개를 재생합니다 (규칙: {rules})",
     # ── alertbot replay

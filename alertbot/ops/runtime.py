@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from alertbot.alerts import Alert
 from alertbot.delivery.notifiers import Notifier
@@ -70,6 +70,16 @@ def feed_problems(feeds: Iterable[tuple[str, FeedStatus]]) -> list[str]:
     ]
 
 
+class Watched(Control, Protocol):
+    """The running bot as ops sees it (``alertbot.ops.view.BotView``)."""
+
+    def readiness(self) -> list[str]: ...
+
+    def feed_statuses(self) -> list[tuple[str, FeedStatus]]: ...
+
+    def channels_stopped(self) -> dict[str, bool]: ...
+
+
 class OpsRuntime:
     """``await runtime.start(…)`` once the bot runs; ``await runtime.stop()`` before it stops."""
 
@@ -83,29 +93,31 @@ class OpsRuntime:
     async def start(
         self,
         address: HostPort | None,
+        bot: Watched,
         *,
-        control: Control,
-        ready: Callable[[], list[str]],
-        feeds: Callable[[], Iterable[tuple[str, FeedStatus]]],
         notice: Callable[[str], None],
         commands: Mapping[str, Notifier] | None,
     ) -> None:
-        """``address``: where to serve HTTP (None: not here); ``commands``: the notifiers
-        whose chats are polled for commands (None: none)."""
+        """``address``: where to serve HTTP (None: not here); ``bot``: what is watched and
+        commanded; ``commands``: the notifiers whose chats are polled for commands (None:
+        none)."""
+        self.metrics.watch_feeds(bot.feed_views)
+        self.metrics.watch_outbox(bot.outbox_depth)
+        self.metrics.watch_channels(bot.channels_stopped)
         if address is not None:
-            await self._serve(address, ready)
-        monitor = FeedMonitor(feeds, notice, threshold=self.config.feed_down_after)
+            await self._serve(address, bot.readiness)
+        monitor = FeedMonitor(bot.feed_statuses, notice, threshold=self.config.feed_down_after)
         self._start(run_every(self.config.check_interval, monitor.check, self.progress.stuck_for))
         if commands is None:
             return
-        for bot in command_bots(
+        for poller in command_bots(
             telegram_channels(commands),
-            control,
+            bot,
             self.metrics,
             poll_timeout=self.config.command_poll_timeout,
             retry_delay=self.config.command_retry_delay,
         ):
-            self._start(bot.run())
+            self._start(poller.run())
 
     async def _serve(self, address: HostPort, ready: Callable[[], list[str]]) -> None:
         http = OpsServer(address, metrics=self.metrics, alive=lambda: [], ready=ready)

@@ -117,7 +117,7 @@ async def test_matching_filing_is_one_alert_with_link_and_the_rest_are_not(
         await poll(feed, dart_sim)
         await fake_telegram.wait_for(lambda: len(alerts(fake_telegram)) >= 1)
         await poll(feed, dart_sim)  # polled again: nothing new
-        assert app.events_seen == 4
+        assert app.events.seen == 4
     (text,) = alerts(fake_telegram)
     first_line = text.splitlines()[0]
     assert first_line.startswith("📑 공시 삼성전자(005930) 주요사항보고서(자기주식취득결정) · ")
@@ -156,7 +156,7 @@ async def test_a_refused_key_stops_the_feed_and_tells_the_admin_once(
         )
         feed = dart_feed(app)
         assert feed.status.stopped and dart_sim.calls == 1
-        assert any(f"feed dart: {feed.status.stopped}" == p for p in app.readiness())
+        assert any(f"feed dart: {feed.status.stopped}" == p for p in app.view.readiness())
     (notice,) = [m.text for m in fake_telegram.messages if "dart feed stopped" in m.text]
     words = {"010": "등록되지 않은 키", "011": "사용할 수 없는 키", "012": "접근할 수 없는 IP"}
     assert words.get(code, "개인정보 보유기간") in notice and code in notice
@@ -178,7 +178,7 @@ async def test_a_restart_does_not_resend(
         dart_sim.file(buyback(3))
         await poll(feed, dart_sim)
         await fake_telegram.wait_for(lambda: len(alerts(fake_telegram)) == 3)
-        assert app.events_seen == 2  # the feed itself did not emit the first filing again
+        assert app.events.seen == 2  # the feed itself did not emit the first filing again
     links = [line for text in alerts(fake_telegram) for line in text.splitlines() if LINK in line]
     assert sorted(links) == [f"{LINK}{rcept(n)}" for n in (1, 2, 3)]
 

@@ -26,10 +26,10 @@ TWO_CHATS = RULES.replace("defaults:", DESK).replace("notify: [phone]", "notify:
 
 
 async def readyz(app: App) -> tuple[int, dict[str, Any]]:
-    assert app.http is not None
+    assert app.runtime.http is not None
     async with (
         aiohttp.ClientSession() as session,
-        session.get(f"http://127.0.0.1:{app.http.port}/readyz") as response,
+        session.get(f"http://127.0.0.1:{app.runtime.http.port}/readyz") as response,
     ):
         return response.status, await response.json()
 

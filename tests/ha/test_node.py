@@ -42,6 +42,7 @@ class RecordingBot:
         self.drained: bool | None = None
         self.notices: list[str] = []
         self.changed = changed
+        self.view = self  # it answers /readyz itself
 
     async def start(self) -> None:
         self.started = self.accepting = True
@@ -89,7 +90,7 @@ class Member:
                 await self.changed.wait()
 
     async def readyz(self) -> tuple[int, dict[str, object]]:
-        status, body = await get(self.node, "/readyz")  # type: ignore[arg-type]
+        status, body = await get(self.node.http, "/readyz")
         return status, orjson.loads(body)
 
 
@@ -122,11 +123,11 @@ async def test_one_member_runs_the_bot_the_other_stands_by_ready(pg_url: str, ru
             assert body["role"] == "standby" and body["leader"] == first.node.me
             status, body = await first.readyz()
             assert status == 200 and body["role"] == "leader" and body["epoch"] == 1
-            _, metrics = await get(second.node, "/metrics")  # type: ignore[arg-type]
+            _, metrics = await get(second.node.http, "/metrics")
             values = samples(metrics)
             assert values[("alertbot_ha_leader", ())] == 0
             assert values[("alertbot_ha_epoch", ())] == 1
-            _, metrics = await get(first.node, "/metrics")  # type: ignore[arg-type]
+            _, metrics = await get(first.node.http, "/metrics")
             assert samples(metrics)[("alertbot_ha_leader", ())] == 1
         assert first.running is not None
         assert first.running.notices == [f"👑 leader now: {first.node.me} (epoch 1)"]

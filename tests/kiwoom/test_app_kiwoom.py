@@ -95,7 +95,7 @@ async def test_a_kiwoom_only_bot_names_the_rules_it_cannot_serve(
     app = App(settings, env={})
     await app.start()
     try:
-        lines = app.unserved()
+        lines = app.view.unserved()
     finally:
         await app.stop()
     assert lines == [

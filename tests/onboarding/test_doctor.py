@@ -279,8 +279,8 @@ async def test_a_running_bot_keeps_its_kiwoom_session(world: World, tmp_path: Pa
         del world.env[name]
     (tmp_path / "bot").mkdir()
     async with running_app(tmp_path / "bot", world.kiwoom, world.telegram) as app:
-        assert app.http is not None
-        world.env["ALERTBOT_HTTP"] = f"127.0.0.1:{app.http.port}"
+        assert app.runtime.http is not None
+        world.env["ALERTBOT_HTTP"] = f"127.0.0.1:{app.runtime.http.port}"
         status, lines = await world.doctor(dry_run=True)
         (bot_session,) = world.kiwoom.sessions
         assert bot_session.open  # not kicked
