@@ -1,8 +1,8 @@
 """The running bot: wires feeds → engine → delivery and owns the lifecycle.
 
 The composition root only: every part is built by its own package (``feeds.build``,
-``delivery.channels``, ``engine.reloader``, ``ops.runtime``) and joined here. Data flows one
-way: a feed calls ``on_event``, the engine turns the event into alerts, delivery takes them.
+``delivery.channels``, ``engine.reloader``, ``ops.view``) and joined here. Data flows one way:
+a feed calls ``on_event``, the engine turns the event into alerts, delivery takes them.
 The rules flow back only as ``Subscriptions`` that each feed turns into its own wire requests.
 """
 
@@ -129,8 +129,7 @@ class App:
         )
         notifiers = self.channels.notifiers(ruleset)
         if self.term is not None:
-            for notifier in notifiers.values():
-                self.term.fence_sends(notifier)
+            self.term.fence_sends(notifiers.values())
         self.delivery = Delivery(
             notifiers,
             None,
@@ -149,9 +148,7 @@ class App:
             on_notice=self.admin_notice,
             backoff=self.backoff,
             clock=self.clock,
-            # DART's seen filings stay in the SQLite file; a group's leader starts each term
-            # with a fresh first pass (dedupe keys still stop a resend).
-            state=self.state.db if isinstance(self.state, SqliteState) else None,
+            state=self.state.feeds_db,
         )
         loaders = stock_loaders(self.settings, self.feeds, self.backoff)
         if keeping := await self.stock_master.start(loaders):

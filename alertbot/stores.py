@@ -28,6 +28,8 @@ class SqliteState:
         self.cooldowns = self.delivery.cooldowns
         self.mutes = MuteTable(self.db)
         self.stocks = StockStore(self.db)
+        self.feeds_db: StateDB | None = self.db
+        """Where feeds keep what must survive a restart (the filings DART has shown)."""
 
     def close(self) -> None:
         self.db.close()

@@ -21,7 +21,7 @@ import orjson
 from alertbot.delivery.store import DEFAULT_KEY_TTL, NOTICE, Committed, Entry, Submission
 from alertbot.ha.bridge import Bridge
 from alertbot.ops.mutes import Mute
-from alertbot.state import CooldownRow
+from alertbot.state import CooldownRow, StateDB
 from alertbot.stocks.book import Stock
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ class PgState:
         self.cooldowns = PgCooldownTable(self.bridge, epoch)
         self.mutes = PgMuteTable(self.bridge, epoch)
         self.stocks = PgStockStore(self.bridge, epoch)
+        self.feeds_db: StateDB | None = None
+        """None: each term's DART starts with a fresh first pass (dedupe keys stop a resend)."""
 
     def close(self) -> None:
         self.bridge.close()

@@ -6,7 +6,7 @@ cheap local check that the lease still holds (``acting``), and a line for ``/sta
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from alertbot.delivery.notifiers.base import Notifier, TransientError
@@ -20,14 +20,18 @@ class Term:
     describe: Callable[[], str]
     """Who leads, under which epoch: for ``/status``."""
 
-    def fence_sends(self, notifier: Notifier) -> None:
-        """Refuse to send once the lease may have run out.
+    def fence_sends(self, notifiers: Iterable[Notifier]) -> None:
+        """Make each notifier refuse to send once the lease may have run out.
 
         The outbox claim before a send is fenced in the database; this closes the gap after
         it: a leader paused between claiming and sending (and replaced meanwhile) wakes with
         its monotonic clock past the lease and sends nothing. The row stays marked as being
         sent, so the next leader resends it marked "🔁 재전송".
         """
+        for notifier in notifiers:
+            notifier.send = self._fenced(notifier)  # type: ignore[method-assign]
+
+    def _fenced(self, notifier: Notifier) -> Callable[..., Awaitable[None]]:
         send = notifier.send
 
         async def fenced_send(*args: object, **kwargs: object) -> None:
@@ -37,4 +41,4 @@ class Term:
                 )
             await send(*args, **kwargs)  # type: ignore[arg-type]
 
-        notifier.send = fenced_send  # type: ignore[method-assign]
+        return fenced_send
