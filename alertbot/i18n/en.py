@@ -232,6 +232,187 @@ MESSAGES: dict[str, str] = {
     # ── alertbot (the command line)
     "cli.settings": "alertbot: {error}",
     "cli.doctor.settings": "❌ environment variable {error}",
+    # ── onboarding: alertbot init, setup telegram|slack, doctor
+    "init.made": "Created: {path}",
+    "init.kept": "Kept: {path} (it already exists)",
+    "init.next": (
+        "\nNext steps:\n"
+        "  1. alertbot setup telegram --env-file {env}    (checks the token, finds the chat_id)\n"
+        "  2. put your broker's app keys into {env}       (README.md)\n"
+        "  3. alertbot doctor --env-file {env}            (checks rules, brokers, channels)\n"
+        "  4. set -a; . {env}; set +a; alertbot run --rules {rules}\n"
+        "     or with Docker: docker compose up -d --wait"
+    ),
+    "setup.connected": "✅ alertbot connected: alerts will arrive here",
+    "setup.saved": "📝 saved in {path} ({keys})",
+    "setup.telegram.prompt": "Telegram bot token (from @BotFather, like 123456:ABC…): ",
+    "setup.telegram.no_token": (
+        "no bot token: give it with --token or set TELEGRAM_BOT_TOKEN "
+        "(create one in Telegram with @BotFather → /newbot)"
+    ),
+    "setup.telegram.token_ok": "✅ Token OK: @{username} ({name})",
+    "setup.telegram.waiting": (
+        "👉 In Telegram, send @{username} any message.\n"
+        "   For a group, add the bot to the group and send /start@{username} there "
+        "(in a forum, inside the topic).\n"
+        "   Waiting… (up to {seconds:.0f} s)"
+    ),
+    "setup.telegram.conflict": (
+        "another program is reading this bot's updates ({error}): stop the running alertbot "
+        "for a moment, or if the bot uses a webhook, call deleteWebhook and run this again"
+    ),
+    "setup.telegram.timeout": (
+        "no message came within {seconds:.0f} s: check that you wrote to the bot, or in a group "
+        "that you added the bot and sent /start@botname, then run this again"
+    ),
+    "setup.telegram.refused": (
+        "Telegram refused the token: copy it again from @BotFather → /mybots"
+    ),
+    "setup.telegram.forbidden": (
+        "the bot cannot post in this chat ({error}): in a channel, add the bot as an admin"
+    ),
+    "setup.telegram.api_error": "Telegram API error: {error}",
+    "setup.telegram.found": "✅ Chat found: {kind} {title}",
+    "setup.telegram.kind.private": "private chat",
+    "setup.telegram.kind.group": "group",
+    "setup.telegram.kind.supergroup": "group",
+    "setup.telegram.kind.channel": "channel",
+    "setup.telegram.thread": (
+        "TELEGRAM_THREAD_ID={thread}   (forum topic: message_thread_id of the rules file's channel)"
+    ),
+    "setup.slack.prompt": "Slack bot token (xoxb-…): ",
+    "setup.slack.no_token": "no Slack bot token: give it with --token or set SLACK_BOT_TOKEN",
+    "setup.slack.token_ok": "✅ Token OK: workspace {team}, bot {user}",
+    "setup.slack.api_error": "Slack API error {error}: {fix}",
+    "setup.slack.fix": "check the token and the app's settings",
+    "setup.slack.fix.invalid_auth": (
+        "wrong token: use the Bot User OAuth Token (xoxb-…) from api.slack.com/apps → "
+        "OAuth & Permissions"
+    ),
+    "setup.slack.fix.not_authed": "no token given",
+    "setup.slack.fix.token_revoked": (
+        "the token was revoked: install the app in the workspace again"
+    ),
+    "setup.slack.fix.missing_scope": (
+        "missing scopes: add chat:write, channels:read, groups:read and install the app again"
+    ),
+    "setup.slack.fix.not_in_channel": "the bot is not in the channel: /invite @botname there",
+    "setup.slack.fix.channel_not_found": (
+        "channel not found: for a private channel, invite the bot first"
+    ),
+    "setup.slack.not_found": (
+        "channel #{channel} not found (channels the bot is in: {joined}): check the name, "
+        "or for a private channel /invite @botname first"
+    ),
+    "setup.slack.none": "none",
+    "setup.slack.not_member": "the bot is not in #{channel}: /invite @botname in that channel",
+    "setup.slack.channel_ok": "✅ Channel OK: #{channel}",
+    "doctor.line": "{status} {item}: {detail}",
+    "doctor.line.fix": "{status} {item}: {detail} → fix: {fix}",
+    "doctor.all_ok": "All good.",
+    "doctor.to_fix": "Items to fix: {count}.",
+    "doctor.test_message": "🧪 alertbot doctor: test message — alerts will arrive here",
+    "doctor.item.rules": "Rules",
+    "doctor.rules.more": "{first} and {count} more",
+    "doctor.rules.fix": "run alertbot check {rules} for the full list and fix them",
+    "doctor.rules.empty_fix": "create starter rules with alertbot init",
+    "doctor.rules.ok": "{rules}: {count} rules, {channels} channels",
+    "doctor.item.state": "State store",
+    "doctor.state.ok": "{path} is writable",
+    "doctor.state.fix": (
+        "make sure ALERTBOT_STATE's folder exists and is writable "
+        "(the container runs as uid 10001: sudo chown 10001:10001 folder)"
+    ),
+    "doctor.database.ok": "PostgreSQL {url} connected (server {version})",
+    "doctor.database.fix": (
+        "check the address, user, password and firewall of "
+        "ALERTBOT_STATE=postgresql://user:password@host:5432/db"
+    ),
+    "doctor.item.clock": "Clock (KST)",
+    "doctor.clock.skew": "now {now}, {skew:+.0f} s from the server",
+    "doctor.clock.alone": "now {now} (no broker server to compare with)",
+    "doctor.clock.fix": "set the system clock (NTP: timedatectl set-ntp true, or chrony)",
+    "doctor.item.brokers": "Brokers",
+    "doctor.brokers.none": "no broker keys are set",
+    "doctor.brokers.fix": (
+        "set KIWOOM_APPKEY and KIWOOM_SECRETKEY (or KIWOOM_TOKEN), LS_APPKEY and LS_APPSECRET "
+        "(or LS_TOKEN), or DART_API_KEY"
+    ),
+    "doctor.network.fix": (
+        "check the internet connection and {url_var}; also that this server's public IP is "
+        "registered in the broker's portal and no firewall blocks the port"
+    ),
+    "doctor.skip.no_token": "skipped: no token",
+    "doctor.skip.bot_running": (
+        "skipped because alertbot is running on this machine: Kiwoom allows one WebSocket per "
+        "app key, so connecting here would cut the bot's. Stop the bot and check again"
+    ),
+    "doctor.broker.kiwoom": "Kiwoom",
+    "doctor.item.token": "{broker} token",
+    "doctor.item.token_issue": "{broker} token issuance",
+    "doctor.token.no_answer": "no answer",
+    "doctor.token.issued": "issued by {url}",
+    "doctor.registration_refused": "registration refused: {reason}",
+    "doctor.kiwoom.key_fix": (
+        "copy the app key and secret key again from openapi.kiwoom.com. Mock-trading keys work "
+        "only with KIWOOM_MOCK=1, real keys only without KIWOOM_MOCK"
+    ),
+    "doctor.kiwoom.ready_token": (
+        "using KIWOOM_TOKEN (not issued here: replace it yourself when it expires)"
+    ),
+    "doctor.item.kiwoom_ws": "Kiwoom WebSocket",
+    "doctor.item.kiwoom_login": "Kiwoom WebSocket LOGIN",
+    "doctor.item.kiwoom_reg": "Kiwoom real-time registration (REG)",
+    "doctor.kiwoom.login_refused": "login refused: {reason}",
+    "doctor.kiwoom.login_fix": (
+        "the token does not fit the server: check that the server (real or mock, KIWOOM_MOCK) "
+        "matches the keys, and that a KIWOOM_TOKEN has not expired"
+    ),
+    "doctor.skip.login_failed": "skipped: the login failed",
+    "doctor.kiwoom.login_ok": "logged in at {url}",
+    "doctor.kiwoom.reg_fix": (
+        "check the real-time quote permission and registration limit in Kiwoom's API portal"
+    ),
+    "doctor.kiwoom.reg_ok": "{symbol} trades (0B) registered and removed again",
+    "doctor.ls.key_fix": (
+        "copy the app key and secret again from openapi.ls-sec.co.kr (mock trading: LS_MOCK=1)"
+    ),
+    "doctor.ls.ready_token": "using LS_TOKEN (not issued here: it expires every day at 07:00)",
+    "doctor.item.ls_ws": "LS WebSocket",
+    "doctor.item.ls_reg": "LS real-time registration (JIF)",
+    "doctor.ls.token_refused_fix": (
+        "the token was refused: issue a new LS_TOKEN, and check that real or mock (LS_MOCK) "
+        "matches the keys"
+    ),
+    "doctor.ls.reg_fix": "check the real-time quote subscription in the LS OPEN API portal",
+    "doctor.ls.reg_ok": "market status (JIF) at {url} registered and removed again",
+    "doctor.item.dart": "OpenDART key",
+    "doctor.dart.unreadable": "not an OpenDART answer ({reason})",
+    "doctor.dart.url_fix": "check DART_API_URL",
+    "doctor.dart.ok": "filing search at {url} works ({pages} pages today)",
+    "doctor.dart.key_fix": (
+        "check the key on opendart.fss.or.kr's API key page "
+        "(012: register this server's public IP on that page)"
+    ),
+    "doctor.dart.other_fix": (
+        "020: the daily limit (20,000 requests) is used up, try tomorrow; "
+        "800 or 900: OpenDART is under maintenance"
+    ),
+    "doctor.item.channel": "Channel {name} ({type})",
+    "doctor.item.channels": "Channels",
+    "doctor.channels.skipped": "skipped: the rules could not be read",
+    "doctor.channel.console": "standard output: nothing to check",
+    "doctor.channel.checked": "token OK (--dry-run: no message sent)",
+    "doctor.channel.sent": "test message sent: check that it arrived",
+    "doctor.channel.fix": "check the channel's settings",
+    "doctor.channel.fix.telegram": (
+        "check the token and chat_id again with alertbot setup telegram "
+        "(for a group: is the bot still in it?)"
+    ),
+    "doctor.channel.fix.slack": (
+        "check the token and channel with alertbot setup slack --channel '#channel' "
+        "(/invite the bot to the channel)"
+    ),
 }
 
 MARKET_STATUS: dict[str, str] = {

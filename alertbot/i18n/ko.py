@@ -235,6 +235,182 @@ MESSAGES: dict[str, str] = {
     # ── alertbot (the command line)
     "cli.settings": "alertbot: 환경 변수 {error}",
     "cli.doctor.settings": "❌ 환경 변수 {error}",
+    # ── onboarding: alertbot init, setup telegram|slack, doctor
+    "init.made": "만듦: {path}",
+    "init.kept": "그대로 둠: {path} (이미 있습니다)",
+    "init.next": (
+        "\n다음 단계:\n"
+        "  1. alertbot setup telegram --env-file {env}    (텔레그램 토큰 확인, chat_id 찾기)\n"
+        "  2. {env} 에 증권사 앱키 입력                 (docs/ko/시작하기.md)\n"
+        "  3. alertbot doctor --env-file {env}            (규칙·증권사·채널 점검)\n"
+        "  4. set -a; . {env}; set +a; alertbot run --rules {rules}\n"
+        "     또는 Docker: docker compose up -d --wait"
+    ),
+    "setup.connected": "✅ alertbot 연결 완료: 알림이 여기로 옵니다",
+    "setup.saved": "📝 {path}에 저장했습니다 ({keys})",
+    "setup.telegram.prompt": "텔레그램 봇 토큰 (@BotFather가 준 123456:ABC… 형식): ",
+    "setup.telegram.no_token": (
+        "봇 토큰이 없습니다: --token으로 주거나 TELEGRAM_BOT_TOKEN을 설정하세요 "
+        "(텔레그램에서 @BotFather → /newbot 으로 만듭니다)"
+    ),
+    "setup.telegram.token_ok": "✅ 토큰 확인: @{username} ({name})",
+    "setup.telegram.waiting": (
+        "👉 텔레그램에서 @{username} 에게 아무 메시지나 보내세요.\n"
+        "   그룹으로 받으려면 봇을 그룹에 추가하고 그룹에서 /start@{username} 을 보내세요 "
+        "(포럼 토픽이면 그 토픽 안에서).\n"
+        "   기다리는 중… (최대 {seconds:.0f}초)"
+    ),
+    "setup.telegram.conflict": (
+        "다른 프로그램이 이 봇의 업데이트를 읽고 있습니다 ({error}): 실행 중인 alertbot을 "
+        "잠시 멈추거나, 웹훅을 쓰는 봇이면 deleteWebhook 후 다시 실행하세요"
+    ),
+    "setup.telegram.timeout": (
+        "{seconds:.0f}초 동안 메시지가 오지 않았습니다: 봇에게 메시지를 보냈는지, "
+        "그룹이라면 봇을 추가한 뒤 /start@봇이름 을 보냈는지 확인하고 다시 실행하세요"
+    ),
+    "setup.telegram.refused": (
+        "텔레그램이 토큰을 거부했습니다: @BotFather → /mybots 에서 토큰을 다시 복사하세요"
+    ),
+    "setup.telegram.forbidden": (
+        "봇이 이 채팅에 글을 쓸 수 없습니다 ({error}): 채널이면 봇을 관리자로 추가하세요"
+    ),
+    "setup.telegram.api_error": "텔레그램 API 오류: {error}",
+    "setup.telegram.found": "✅ 채팅 발견: {kind} {title}",
+    "setup.telegram.kind.private": "개인 채팅",
+    "setup.telegram.kind.group": "그룹",
+    "setup.telegram.kind.supergroup": "그룹",
+    "setup.telegram.kind.channel": "채널",
+    "setup.telegram.thread": (
+        "TELEGRAM_THREAD_ID={thread}   (포럼 토픽: 규칙 파일의 채널에 message_thread_id로)"
+    ),
+    "setup.slack.prompt": "슬랙 봇 토큰 (xoxb-…): ",
+    "setup.slack.no_token": (
+        "슬랙 봇 토큰이 없습니다: --token으로 주거나 SLACK_BOT_TOKEN을 설정하세요"
+    ),
+    "setup.slack.token_ok": "✅ 토큰 확인: 워크스페이스 {team}, 봇 {user}",
+    "setup.slack.api_error": "슬랙 API 오류 {error}: {fix}",
+    "setup.slack.fix": "토큰과 앱 설정을 확인하세요",
+    "setup.slack.fix.invalid_auth": (
+        "토큰이 틀렸습니다: api.slack.com/apps → OAuth & Permissions의 "
+        "Bot User OAuth Token (xoxb-…)을 쓰세요"
+    ),
+    "setup.slack.fix.not_authed": "토큰이 없습니다",
+    "setup.slack.fix.token_revoked": "토큰이 취소되었습니다: 앱을 워크스페이스에 다시 설치하세요",
+    "setup.slack.fix.missing_scope": (
+        "권한(scope)이 부족합니다: chat:write, channels:read, groups:read 를 추가하고 "
+        "앱을 다시 설치하세요"
+    ),
+    "setup.slack.fix.not_in_channel": "봇이 채널에 없습니다: 채널에서 /invite @봇이름",
+    "setup.slack.fix.channel_not_found": (
+        "채널을 찾을 수 없습니다: 비공개 채널이면 먼저 봇을 초대하세요"
+    ),
+    "setup.slack.not_found": (
+        "#{channel} 채널을 찾을 수 없습니다 (봇이 들어간 채널: {joined}): "
+        "채널 이름을 확인하거나, 비공개 채널이면 먼저 /invite @봇이름"
+    ),
+    "setup.slack.none": "없음",
+    "setup.slack.not_member": "봇이 #{channel} 채널에 없습니다: 그 채널에서 /invite @봇이름",
+    "setup.slack.channel_ok": "✅ 채널 확인: #{channel}",
+    "doctor.line": "{status} {item}: {detail}",
+    "doctor.line.fix": "{status} {item}: {detail} → 해결: {fix}",
+    "doctor.all_ok": "모두 정상입니다.",
+    "doctor.to_fix": "{count}개 항목을 고치세요.",
+    "doctor.test_message": "🧪 alertbot doctor: 테스트 메시지 — 알림이 여기로 옵니다",
+    "doctor.item.rules": "규칙",
+    "doctor.rules.more": "{first} 외 {count}건",
+    "doctor.rules.fix": "alertbot check {rules} 로 전체 목록을 보고 고치세요",
+    "doctor.rules.empty_fix": "alertbot init 으로 시작 규칙을 만드세요",
+    "doctor.rules.ok": "{rules}: 규칙 {count}개, 채널 {channels}개",
+    "doctor.item.state": "상태 저장소",
+    "doctor.state.ok": "{path} 쓰기 가능",
+    "doctor.state.fix": (
+        "ALERTBOT_STATE의 폴더가 있고 쓸 수 있는지 확인하세요 "
+        "(컨테이너는 uid 10001: sudo chown 10001:10001 폴더)"
+    ),
+    "doctor.database.ok": "PostgreSQL {url} 연결됨 (서버 {version})",
+    "doctor.database.fix": (
+        "ALERTBOT_STATE=postgresql://사용자:비밀번호@호스트:5432/DB 의 주소·계정·비밀번호와 "
+        "방화벽을 확인하세요"
+    ),
+    "doctor.item.clock": "시계(KST)",
+    "doctor.clock.skew": "지금 {now}, 서버와 {skew:+.0f}초 차이",
+    "doctor.clock.alone": "지금 {now} (비교할 증권사 서버 없음)",
+    "doctor.clock.fix": "시스템 시계를 맞추세요 (NTP: timedatectl set-ntp true 또는 chrony)",
+    "doctor.item.brokers": "증권사",
+    "doctor.brokers.none": "설정된 증권사 키가 없습니다",
+    "doctor.brokers.fix": (
+        "KIWOOM_APPKEY와 KIWOOM_SECRETKEY(또는 KIWOOM_TOKEN), LS_APPKEY와 LS_APPSECRET"
+        "(또는 LS_TOKEN), 또는 DART_API_KEY를 설정하세요"
+    ),
+    "doctor.network.fix": (
+        "인터넷 연결과 {url_var}를 확인하세요. 증권사 포털에 이 서버의 공인 IP를 등록했는지, "
+        "방화벽이 포트를 막지 않는지도 확인하세요"
+    ),
+    "doctor.skip.no_token": "토큰이 없어 건너뜀",
+    "doctor.skip.bot_running": (
+        "이 컴퓨터에서 alertbot이 실행 중이라 건너뜀: 키움은 앱키당 WebSocket 하나만 허용해서 "
+        "여기서 접속하면 봇의 연결이 끊깁니다. 봇을 멈추고 다시 점검하세요"
+    ),
+    "doctor.broker.kiwoom": "키움",
+    "doctor.item.token": "{broker} 토큰",
+    "doctor.item.token_issue": "{broker} 토큰 발급",
+    "doctor.token.no_answer": "응답 없음",
+    "doctor.token.issued": "{url} 에서 발급됨",
+    "doctor.registration_refused": "등록 거부: {reason}",
+    "doctor.kiwoom.key_fix": (
+        "openapi.kiwoom.com 에서 앱키·시크릿키를 다시 복사하세요. 모의투자 키는 "
+        "KIWOOM_MOCK=1 일 때만, 실전 키는 KIWOOM_MOCK 없이 씁니다"
+    ),
+    "doctor.kiwoom.ready_token": "KIWOOM_TOKEN 사용 (발급하지 않음: 만료되면 직접 바꿔야 합니다)",
+    "doctor.item.kiwoom_ws": "키움 WebSocket",
+    "doctor.item.kiwoom_login": "키움 WebSocket LOGIN",
+    "doctor.item.kiwoom_reg": "키움 실시간 등록(REG)",
+    "doctor.kiwoom.login_refused": "로그인 거부: {reason}",
+    "doctor.kiwoom.login_fix": (
+        "토큰이 서버와 맞지 않습니다: 실전/모의 서버(KIWOOM_MOCK)와 키가 같은 쪽인지, "
+        "KIWOOM_TOKEN이면 만료되지 않았는지 확인하세요"
+    ),
+    "doctor.skip.login_failed": "로그인 실패로 건너뜀",
+    "doctor.kiwoom.login_ok": "{url} 로그인 성공",
+    "doctor.kiwoom.reg_fix": "키움 API 포털에서 실시간 시세 사용 권한과 등록 한도를 확인하세요",
+    "doctor.kiwoom.reg_ok": "{symbol} 체결(0B) 등록·해제 왕복 성공",
+    "doctor.ls.key_fix": (
+        "openapi.ls-sec.co.kr 에서 앱키·시크릿을 다시 복사하세요 (모의투자는 LS_MOCK=1)"
+    ),
+    "doctor.ls.ready_token": "LS_TOKEN 사용 (발급하지 않음: 매일 07:00에 만료됩니다)",
+    "doctor.item.ls_ws": "LS WebSocket",
+    "doctor.item.ls_reg": "LS 실시간 등록(JIF)",
+    "doctor.ls.token_refused_fix": (
+        "토큰이 거부되었습니다: LS_TOKEN이면 새로 발급하고, 실전/모의(LS_MOCK)가 키와 "
+        "맞는지 확인하세요"
+    ),
+    "doctor.ls.reg_fix": "LS OPEN API 포털에서 실시간 시세 신청 상태를 확인하세요",
+    "doctor.ls.reg_ok": "{url} 장운영정보(JIF) 등록·해제 왕복 성공",
+    "doctor.item.dart": "OpenDART 인증키",
+    "doctor.dart.unreadable": "OpenDART 답이 아닙니다 ({reason})",
+    "doctor.dart.url_fix": "DART_API_URL을 확인하세요",
+    "doctor.dart.ok": "{url} 공시검색 성공 (오늘 {pages}쪽)",
+    "doctor.dart.key_fix": (
+        "opendart.fss.or.kr → 인증키 신청/관리에서 키를 확인하세요 "
+        "(012: 그 화면에 이 서버의 공인 IP를 등록)"
+    ),
+    "doctor.dart.other_fix": (
+        "020이면 하루 요청 한도(20,000건) 초과: 내일 다시, 800·900이면 OpenDART 점검 중"
+    ),
+    "doctor.item.channel": "채널 {name} ({type})",
+    "doctor.item.channels": "채널",
+    "doctor.channels.skipped": "규칙을 읽지 못해 건너뜀",
+    "doctor.channel.console": "표준 출력: 확인할 것 없음",
+    "doctor.channel.checked": "토큰 확인 (--dry-run: 메시지는 보내지 않음)",
+    "doctor.channel.sent": "테스트 메시지 보냄: 받았는지 확인하세요",
+    "doctor.channel.fix": "채널 설정을 확인하세요",
+    "doctor.channel.fix.telegram": (
+        "alertbot setup telegram 으로 토큰과 chat_id를 다시 확인하세요 "
+        "(그룹이면 봇이 아직 그룹에 있는지)"
+    ),
+    "doctor.channel.fix.slack": (
+        "alertbot setup slack --channel '#채널' 로 토큰과 채널을 확인하세요 (봇을 채널에 /invite)"
+    ),
 }
 
 MARKET_STATUS: dict[str, str] = {

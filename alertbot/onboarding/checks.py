@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from alertbot.i18n import t
+
 OK, FAILED, SKIPPED = "✅", "❌", "⏭️"
 
 
@@ -16,8 +18,15 @@ class Check:
     fix: str = ""
 
     def line(self) -> str:
-        fix = f" → 해결: {self.fix}" if self.fix and self.status == FAILED else ""
-        return f"{self.status} {self.item}: {self.detail}{fix}"
+        if self.fix and self.status == FAILED:
+            return t(
+                "doctor.line.fix",
+                status=self.status,
+                item=self.item,
+                detail=self.detail,
+                fix=self.fix,
+            )
+        return t("doctor.line", status=self.status, item=self.item, detail=self.detail)
 
 
 def ok(item: str, detail: str) -> Check:

@@ -21,47 +21,38 @@ from alertbot.delivery.notifiers.base import DeliveryError, validate_options
 from alertbot.engine.rules import RuleSet, load_rules
 from alertbot.engine.yamlsource import RulesError
 from alertbot.events import now_kst
+from alertbot.i18n import lookup, t
 from alertbot.onboarding.broker_checks import dart_checks, kiwoom_checks, ls_checks
 from alertbot.onboarding.checks import FAILED, Check, failed, ok, skipped
 from alertbot.ops.http import probe
-from alertbot.ops.readiness import BROKER_KEYS, no_feed, no_rules
+from alertbot.ops.readiness import no_feed, no_rules
 from alertbot.settings import Settings
 from alertbot.state import StateDB
 
 MAX_SKEW = 5.0
 """Seconds the machine's clock may differ from the servers' before times and cooldowns lie."""
-TEST_MESSAGE = "🧪 alertbot doctor: 테스트 메시지 — 알림이 여기로 옵니다"
-CHANNEL_FIXES = {
-    "telegram": "alertbot setup telegram 으로 토큰과 chat_id를 다시 확인하세요 "
-    "(그룹이면 봇이 아직 그룹에 있는지)",
-    "slack": "alertbot setup slack --channel '#채널' 로 토큰과 채널을 확인하세요 "
-    "(봇을 채널에 /invite)",
-}
 
 
 def rules_check(settings: Settings, env: Mapping[str, str]) -> tuple[Check, RuleSet | None]:
-    item = "규칙"
+    item = t("doctor.item.rules")
     try:
         ruleset = load_rules(settings.rules, env, missing="error", check_channel=validate_options)
     except RulesError as exc:
-        first = exc.problems[0] if exc.problems else "?"
-        more = f" 외 {len(exc.problems) - 1}건" if len(exc.problems) > 1 else ""
-        fix = f"alertbot check {settings.rules} 로 전체 목록을 보고 고치세요"
-        return failed(item, f"{first}{more}", fix), None
+        problem = exc.problems[0] if exc.problems else "?"
+        if len(exc.problems) > 1:
+            problem = t("doctor.rules.more", first=problem, count=len(exc.problems) - 1)
+        return failed(item, problem, t("doctor.rules.fix", rules=settings.rules)), None
     empty = no_rules(ruleset, settings.rules)
     if empty:
-        return failed(item, empty[0], "alertbot init 으로 시작 규칙을 만드세요"), ruleset
-    channels = len(ruleset.channels)
-    return ok(item, f"{settings.rules}: 규칙 {len(ruleset.rules)}개, 채널 {channels}개"), ruleset
-
-
-ITEM_STATE = "상태 저장소"
+        return failed(item, empty[0], t("doctor.rules.empty_fix")), ruleset
+    counts = {"count": len(ruleset.rules), "channels": len(ruleset.channels)}
+    return ok(item, t("doctor.rules.ok", rules=settings.rules, **counts)), ruleset
 
 
 def state_check(settings: Settings) -> Check:
     """Open the SQLite store and take a write lock: a read-only volume fails here, not at the
     first alert."""
-    item = ITEM_STATE
+    item = t("doctor.item.state")
     try:
         state = StateDB(settings.state)
         try:
@@ -70,13 +61,8 @@ def state_check(settings: Settings) -> Check:
         finally:
             state.close()
     except (OSError, sqlite3.Error) as exc:
-        return failed(
-            item,
-            f"{settings.state}: {exc}",
-            "ALERTBOT_STATE의 폴더가 있고 쓸 수 있는지 확인하세요 (컨테이너는 uid 10001: "
-            "sudo chown 10001:10001 폴더)",
-        )
-    return ok(item, f"{settings.state} 쓰기 가능")
+        return failed(item, f"{settings.state}: {exc}", t("doctor.state.fix"))
+    return ok(item, t("doctor.state.ok", path=settings.state))
 
 
 async def database_check(url: str, timeout: float) -> Check:
@@ -84,6 +70,7 @@ async def database_check(url: str, timeout: float) -> Check:
     from alertbot.ha.database import DatabaseUnavailable, connect
     from alertbot.ha.url import redacted
 
+    item = t("doctor.item.state")
     try:
         connection = await connect(url, timeout)
         try:
@@ -91,13 +78,8 @@ async def database_check(url: str, timeout: float) -> Check:
         finally:
             await connection.close()
     except DatabaseUnavailable as exc:
-        return failed(
-            ITEM_STATE,
-            str(exc),
-            "ALERTBOT_STATE=postgresql://사용자:비밀번호@호스트:5432/DB 의 주소·계정·비밀번호와 "
-            "방화벽을 확인하세요",
-        )
-    return ok(ITEM_STATE, f"PostgreSQL {redacted(url)} 연결됨 (서버 {version})")
+        return failed(item, str(exc), t("doctor.database.fix"))
+    return ok(item, t("doctor.database.ok", url=redacted(url), version=version))
 
 
 async def server_time(url: str, timeout: float) -> datetime | None:
@@ -117,7 +99,7 @@ async def server_time(url: str, timeout: float) -> datetime | None:
 
 
 async def clock_check(settings: Settings, now: Callable[[], datetime], timeout: float) -> Check:
-    item = "시계(KST)"
+    item = t("doctor.item.clock")
     here = now()
     shown = here.astimezone(now_kst().tzinfo).strftime("%Y-%m-%d %H:%M:%S KST")
     servers = [c.api_url for c in (settings.kiwoom, settings.ls) if c.configured]
@@ -126,21 +108,18 @@ async def clock_check(settings: Settings, now: Callable[[], datetime], timeout: 
         if there is None:
             continue
         skew = (here - there).total_seconds()
+        detail = t("doctor.clock.skew", now=shown, skew=skew)
         if abs(skew) > MAX_SKEW:
-            return failed(
-                item,
-                f"지금 {shown}, 서버와 {skew:+.0f}초 차이",
-                "시스템 시계를 맞추세요 (NTP: timedatectl set-ntp true 또는 chrony)",
-            )
-        return ok(item, f"지금 {shown}, 서버와 {skew:+.0f}초 차이")
-    return ok(item, f"지금 {shown} (비교할 증권사 서버 없음)")
+            return failed(item, detail, t("doctor.clock.fix"))
+        return ok(item, detail)
+    return ok(item, t("doctor.clock.alone", now=shown))
 
 
 async def channel_check(name: str, type_: str, options: dict, dry_run: bool) -> Check:  # type: ignore[type-arg]
-    item = f"채널 {name} ({type_})"
+    item = t("doctor.item.channel", name=name, type=type_)
     if type_ == "console":
-        return ok(item, "표준 출력: 확인할 것 없음")
-    fix = CHANNEL_FIXES.get(type_, "채널 설정을 확인하세요")
+        return ok(item, t("doctor.channel.console"))
+    fix = lookup(f"doctor.channel.fix.{type_}") or t("doctor.channel.fix")
     try:
         notifier = build_notifier(name, type_, options)
     except Exception as exc:  # e.g. an empty token: the client refuses to be built
@@ -148,9 +127,9 @@ async def channel_check(name: str, type_: str, options: dict, dry_run: bool) -> 
     try:
         if dry_run:
             await notifier.check()
-            return ok(item, "토큰 확인 (--dry-run: 메시지는 보내지 않음)")
-        await notifier.send(Message(TEST_MESSAGE))
-        return ok(item, "테스트 메시지 보냄: 받았는지 확인하세요")
+            return ok(item, t("doctor.channel.checked"))
+        await notifier.send(Message(t("doctor.test_message")))
+        return ok(item, t("doctor.channel.sent"))
     except DeliveryError as exc:
         return failed(item, notifier.redact(str(exc)), fix)
     finally:
@@ -176,7 +155,7 @@ async def diagnose(
     feeds = [c for c in (settings.kiwoom, settings.ls) if c.configured]
     feeds += [settings.dart] if settings.dart.api_key is not None else []
     if not feeds and (ruleset is None or no_feed(ruleset, 0, console_only=False)):
-        yield failed("증권사", "설정된 증권사 키가 없습니다", BROKER_KEYS)
+        yield failed(t("doctor.item.brokers"), t("doctor.brokers.none"), t("doctor.brokers.fix"))
     if settings.kiwoom.configured:
         running, _ = await asyncio.to_thread(probe, settings.http, "/healthz", 1.0)
         async for check in kiwoom_checks(settings.kiwoom, timeout, bot_running=running):
@@ -188,7 +167,7 @@ async def diagnose(
         async for check in dart_checks(settings.dart, timeout):
             yield check
     if ruleset is None:
-        yield skipped("채널", "규칙을 읽지 못해 건너뜀")
+        yield skipped(t("doctor.item.channels"), t("doctor.channels.skipped"))
         return
     for name, spec in ruleset.channels.items():
         yield await channel_check(name, spec.type, spec.options, dry_run)
@@ -206,5 +185,5 @@ async def run_doctor(
     async for check in diagnose(settings, env, **options):
         say(check.line())
         failures += check.status == FAILED
-    say("\n모두 정상입니다." if not failures else f"\n{failures}개 항목을 고치세요.")
+    say("\n" + (t("doctor.to_fix", count=failures) if failures else t("doctor.all_ok")))
     return 1 if failures else 0

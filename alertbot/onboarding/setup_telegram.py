@@ -18,6 +18,7 @@ from telegram import Bot, Update
 from telegram.error import Conflict, Forbidden, InvalidToken, TelegramError
 
 from alertbot.delivery.notifiers.telegram import DEFAULT_BASE_URL
+from alertbot.i18n import lookup, t
 from alertbot.onboarding.envfile import find_secret, set_env_values
 
 POLL_SECONDS = 20
@@ -40,13 +41,10 @@ class FoundChat:
 
 def find_token(given: str | None, env: dict[str, str], env_file: Path | None) -> str:
     """``--token``, else ``TELEGRAM_BOT_TOKEN`` (environment, then env file), else ask."""
-    prompt = "텔레그램 봇 토큰 (@BotFather가 준 123456:ABC… 형식): "
+    prompt = t("setup.telegram.prompt")
     token = find_secret(given, "TELEGRAM_BOT_TOKEN", env, env_file, prompt)
     if token is None:
-        raise SetupError(
-            "봇 토큰이 없습니다: --token으로 주거나 TELEGRAM_BOT_TOKEN을 설정하세요 "
-            "(텔레그램에서 @BotFather → /newbot 으로 만듭니다)"
-        )
+        raise SetupError(t("setup.telegram.no_token"))
     return token
 
 
@@ -77,21 +75,14 @@ async def wait_for_chat(bot: Bot, timeout: float) -> FoundChat:
                 read_timeout=POLL_SECONDS + 10,
             )
         except Conflict as exc:
-            raise SetupError(
-                "다른 프로그램이 이 봇의 업데이트를 읽고 있습니다 "
-                f"({exc.message}): 실행 중인 alertbot을 잠시 멈추거나, "
-                "웹훅을 쓰는 봇이면 deleteWebhook 후 다시 실행하세요"
-            ) from None
+            raise SetupError(t("setup.telegram.conflict", error=exc.message)) from None
         for update in reversed(updates):
             found = chat_of(update)
             if found is not None:
                 return found
         if updates:
             offset = updates[-1].update_id + 1
-    raise SetupError(
-        f"{timeout:.0f}초 동안 메시지가 오지 않았습니다: 봇에게 메시지를 보냈는지, "
-        "그룹이라면 봇을 추가한 뒤 /start@봇이름 을 보냈는지 확인하고 다시 실행하세요"
-    )
+    raise SetupError(t("setup.telegram.timeout", seconds=timeout))
 
 
 async def setup_telegram(
@@ -106,37 +97,26 @@ async def setup_telegram(
     try:
         async with Bot(token, base_url=base_url) as bot:
             me = bot.bot
-            say(f"✅ 토큰 확인: @{me.username} ({me.first_name})")
-            say(
-                f"👉 텔레그램에서 @{me.username} 에게 아무 메시지나 보내세요.\n"
-                "   그룹으로 받으려면 봇을 그룹에 추가하고 그룹에서 /start@"
-                f"{me.username} 을 보내세요 (포럼 토픽이면 그 토픽 안에서).\n"
-                f"   기다리는 중… (최대 {timeout:.0f}초)"
-            )
+            say(t("setup.telegram.token_ok", username=me.username, name=me.first_name))
+            say(t("setup.telegram.waiting", username=me.username, seconds=timeout))
             found = await wait_for_chat(bot, timeout)
             await bot.send_message(
-                found.chat_id,
-                "✅ alertbot 연결 완료: 알림이 여기로 옵니다",
-                message_thread_id=found.thread_id,
+                found.chat_id, t("setup.connected"), message_thread_id=found.thread_id
             )
     except InvalidToken:
-        raise SetupError(
-            "텔레그램이 토큰을 거부했습니다: @BotFather → /mybots 에서 토큰을 다시 복사하세요"
-        ) from None
+        raise SetupError(t("setup.telegram.refused")) from None
     except Forbidden as exc:
-        raise SetupError(
-            f"봇이 이 채팅에 글을 쓸 수 없습니다 ({exc.message}): 채널이면 봇을 관리자로 추가하세요"
-        ) from None
+        raise SetupError(t("setup.telegram.forbidden", error=exc.message)) from None
     except TelegramError as exc:
-        raise SetupError(f"텔레그램 API 오류: {exc.message}") from None
-    where = f"{found.kind} {found.title}".strip()
-    say(f"✅ 채팅 발견: {where}")
+        raise SetupError(t("setup.telegram.api_error", error=exc.message)) from None
+    kind = lookup(f"setup.telegram.kind.{found.kind}") or found.kind
+    say(t("setup.telegram.found", kind=kind, title=found.title).rstrip())
     say(f"TELEGRAM_CHAT_ID={found.chat_id}")
     values = {"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_CHAT_ID": str(found.chat_id)}
     if found.thread_id is not None:
-        say(f"TELEGRAM_THREAD_ID={found.thread_id}   (포럼 토픽: 채널에 message_thread_id로)")
+        say(t("setup.telegram.thread", thread=found.thread_id))
         values["TELEGRAM_THREAD_ID"] = str(found.thread_id)
     if env_file is not None:
         set_env_values(env_file, values)
-        say(f"📝 {env_file}에 저장했습니다 ({', '.join(values)})")
+        say(t("setup.saved", path=env_file, keys=", ".join(values)))
     return found

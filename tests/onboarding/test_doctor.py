@@ -22,6 +22,7 @@ from alertbot.sim.kiwoom import KiwoomSimulator
 from alertbot.sim.ls import LsSimulator
 from alertbot.sim.slack import FakeSlack
 from alertbot.sim.telegram import FakeTelegram, error_response
+from tests.onboarding.conftest import HANGUL
 from tests.ops_support import running_app
 
 BOT_TOKEN = "7000000001:AAE-doctor-test-token-0123456789ab"
@@ -211,22 +212,67 @@ BROKEN = [
     (dart_ip_not_registered, "❌ OpenDART 인증키: 012", "공인 IP"),
     (no_broker, "❌ 증권사: ", "KIWOOM_APPKEY"),
 ]
+IN_ENGLISH = {
+    broken_rules: ("❌ Rules: ", "alertbot check"),
+    broken_state: ("❌ State store: ", "chown 10001:10001"),
+    skewed_clock: ("❌ Clock (KST): ", "NTP"),
+    wrong_kiwoom_key: ("❌ Kiwoom token issuance: ", "KIWOOM_MOCK"),
+    kiwoom_login_refused: ("❌ Kiwoom WebSocket LOGIN: ", "KIWOOM_MOCK"),
+    kiwoom_registration_refused: ("❌ Kiwoom real-time registration (REG): ", "permission"),
+    kiwoom_unreachable: ("❌ Kiwoom WebSocket: ", "public IP"),
+    wrong_ls_secret: ("❌ LS token issuance: ", "LS_MOCK"),
+    ls_subscription_refused: ("❌ LS real-time registration (JIF): ", "LS_TOKEN"),
+    telegram_chat_gone: ("❌ Channel phone (telegram): ", "alertbot setup telegram"),
+    slack_token_revoked: ("❌ Channel desk (slack): ", "alertbot setup slack"),
+    empty_telegram_token: ("❌ Channel phone (telegram): ", "alertbot setup telegram"),
+    wrong_dart_key: ("❌ OpenDART key: 010", "opendart.fss.or.kr"),
+    dart_ip_not_registered: ("❌ OpenDART key: 012", "public IP"),
+    no_broker: ("❌ Brokers: ", "KIWOOM_APPKEY"),
+}
+"""The same failed lines with ``ALERTBOT_LANG=en``: item, verdict and fix in English."""
+CASES = [
+    pytest.param(breakage, "ko", line, fix, id=breakage.__name__) for breakage, line, fix in BROKEN
+] + [
+    pytest.param(breakage, "en", *said, id=f"{breakage.__name__}-en")
+    for breakage, said in IN_ENGLISH.items()
+]
+FIX_AND_LAST = {"ko": (" → 해결: ", "1개 항목을 고치세요."), "en": (" → fix: ", "Items to fix: 1.")}
 
 
-@pytest.mark.parametrize(("breakage", "line", "fix"), BROKEN, ids=[b[0].__name__ for b in BROKEN])
+@pytest.mark.parametrize(("breakage", "lang", "line", "fix"), CASES)
 async def test_one_broken_item_is_one_failed_line_with_its_fix(
-    world: World, breakage: Callable[[World], None], line: str, fix: str
+    world: World,
+    request: pytest.FixtureRequest,
+    breakage: Callable[[World], None],
+    lang: str,
+    line: str,
+    fix: str,
 ) -> None:
+    if lang == "en":
+        request.getfixturevalue("english")
     breakage(world)
     status, lines = await world.doctor()
     assert status == 1
     (failure,) = failures(lines)
     assert failure.startswith(line)
-    assert fix in failure.split(" → 해결: ", 1)[1]
-    assert lines[-1] == "1개 항목을 고치세요."
+    fix_mark, last = FIX_AND_LAST[lang]
+    told = failure.split(fix_mark, 1)[1]
+    assert fix in told
+    if lang == "en":
+        assert not HANGUL.search(told)  # the detail may quote the broker; the fix is ours
+    assert lines[-1] == last
     secrets = ("wrong", BOT_TOKEN, SLACK_TOKEN, "xoxb-revoked", kiwoom_sim.SIM_SECRETKEY, SIM_KEY)
     for secret in secrets:
         assert secret not in "\n".join(lines)
+
+
+@pytest.mark.usefixtures("english")
+async def test_a_healthy_setup_in_english(world: World) -> None:
+    status, lines = await world.doctor()
+    assert status == 0, lines
+    assert [line for line in lines if HANGUL.search(line)] == []
+    assert lines[0].startswith("✅ Rules: ") and lines[-1] == "All good."
+    assert all(not HANGUL.search(m.text) for m in world.telegram.messages + world.slack.messages)
 
 
 async def test_what_cannot_be_tried_is_skipped_not_failed(world: World) -> None:

@@ -6,9 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from alertbot.cli import main
-from alertbot.onboarding.init import ENV_TEMPLATE
+from alertbot.i18n import CATALOGS
+from alertbot.onboarding.init import ENV_TEMPLATE, RULES_FILE, starter
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,10 +41,33 @@ def test_init_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "그대로 둠" in capsys.readouterr().out
 
 
-def test_the_env_file_names_every_variable_of_the_readme() -> None:
+@pytest.mark.parametrize("lang", list(CATALOGS))
+def test_the_env_file_names_every_variable_of_the_readme(lang: str) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme.split("| variable | meaning | default |", 1)[1].split("\n\n", 1)[0]
     first_cells = [row.split("|")[1] for row in table.splitlines() if row.startswith("| `")]
     documented = {name for cell in first_cells for name in re.findall(r"`([A-Z0-9_]+)`", cell)}
-    template = ENV_TEMPLATE.read_text(encoding="utf-8")
+    template = starter(ENV_TEMPLATE, lang).read_text(encoding="utf-8")
     assert documented and not {v for v in documented if f"{v}=" not in template}
+
+
+def test_every_language_starts_with_the_same_settings() -> None:
+    """The templates differ in their comments only (and English turns ALERTBOT_LANG on)."""
+
+    def settings(lang: str) -> list[str]:
+        text = starter(ENV_TEMPLATE, lang).read_text(encoding="utf-8")
+        lines = [line.lstrip("# ") for line in text.splitlines()]
+        return [line for line in lines if re.match(r"[A-Z0-9_]+=", line)]
+
+    def rules(lang: str) -> object:
+        return yaml.safe_load(starter(RULES_FILE, lang).read_text(encoding="utf-8"))
+
+    korean = settings("ko")
+    for lang in CATALOGS:
+        assert [v.split("=")[0] for v in settings(lang)] == [v.split("=")[0] for v in korean]
+        assert rules(lang) == rules("ko")
+
+
+def test_the_repository_env_example_is_the_korean_template() -> None:
+    example = (ROOT / "alertbot.env.example").read_text(encoding="utf-8")
+    assert example == starter(ENV_TEMPLATE, "ko").read_text(encoding="utf-8")

@@ -17,14 +17,22 @@ from alertbot.sim.telegram import FakeTelegram
 
 TOKEN = "7000000001:AAE-journey-token-0123456789abcdefg"
 CHAT = 55501234
+SAYS = {"ko": ("모두 정상입니다.", "VI 발동"), "en": ("All good.", "VI triggered")}
+"""What doctor's last line and the first alert read in each language."""
 
 
+@pytest.mark.parametrize("lang", list(SAYS))
 async def test_from_init_to_the_first_alert(
     tmp_path: Path,
     kiwoom_sim: KiwoomSimulator,
     fake_telegram: FakeTelegram,
     capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+    lang: str,
 ) -> None:
+    if lang == "en":
+        request.getfixturevalue("english")
+    all_good, vi_alert = SAYS[lang]
     assert main(["init", str(tmp_path)]) == 0
     rules, env_file = tmp_path / "rules", tmp_path / "alertbot.env"
 
@@ -60,7 +68,7 @@ async def test_from_init_to_the_first_alert(
     assert main(["check", "--strict", str(rules)]) == 1  # the shell has not read the env file
     doctor = ["doctor", "--dry-run", "--env-file", str(env_file)]
     assert await asyncio.wait_for(asyncio.to_thread(main, doctor), 30) == 0
-    assert "모두 정상입니다." in capsys.readouterr().out
+    assert all_good in capsys.readouterr().out
 
     env = read_env_file(env_file)
     app = App(Settings.from_env(env), env=env)
@@ -71,9 +79,9 @@ async def test_from_init_to_the_first_alert(
         )
         await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=78400)])
         await fake_telegram.wait_for(
-            lambda: any("VI 발동" in m.text for m in fake_telegram.messages)
+            lambda: any(vi_alert in m.text for m in fake_telegram.messages)
         )
     finally:
         await app.stop()
-    alert = next(m for m in fake_telegram.messages if "VI 발동" in m.text)
+    alert = next(m for m in fake_telegram.messages if vi_alert in m.text)
     assert alert.chat_id == str(CHAT) and "삼성전자(005930)" in alert.text

@@ -10,8 +10,9 @@ import pytest
 
 from alertbot.cli import main
 from alertbot.onboarding.envfile import read_env_file
-from alertbot.onboarding.init import ENV_TEMPLATE
+from alertbot.onboarding.init import ENV_TEMPLATE, starter
 from alertbot.sim.telegram import FakeTelegram, error_response
+from tests.onboarding.conftest import HANGUL
 
 TOKEN = "7000000001:AAE-setup-test-token-0123456789abcd"
 
@@ -32,7 +33,7 @@ async def test_a_private_chat_id_is_found_confirmed_and_written(
     fake_telegram: FakeTelegram, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     env_file = tmp_path / "alertbot.env"
-    env_file.write_text(ENV_TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+    env_file.write_text(starter(ENV_TEMPLATE).read_text(encoding="utf-8"), encoding="utf-8")
     command = await setup(fake_telegram, env_file)
     await polling(fake_telegram)
     await fake_telegram.updates.push_message(424242, "안녕")
@@ -86,30 +87,39 @@ async def test_a_message_sent_before_the_command_counts(
     assert read_env_file(tmp_path / "alertbot.env")["TELEGRAM_CHAT_ID"] == "424242"
 
 
+REFUSALS = {
+    "getMe": (401, "Unauthorized"),
+    "getUpdates": (409, "Conflict: terminated by other getUpdates request"),
+}
+
+
 @pytest.mark.parametrize(
-    ("method", "answer", "says"),
+    ("method", "lang", "says"),
     [
-        ("getMe", error_response(401, "Unauthorized"), "@BotFather"),
-        (
-            "getUpdates",
-            error_response(409, "Conflict: terminated by other getUpdates request"),
-            "실행 중인 alertbot",
-        ),
+        ("getMe", "ko", "@BotFather"),
+        ("getUpdates", "ko", "실행 중인 alertbot"),
+        ("getMe", "en", "@BotFather"),
+        ("getUpdates", "en", "running alertbot"),
     ],
 )
 async def test_a_refusal_says_what_to_do(
     fake_telegram: FakeTelegram,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
     method: str,
-    answer: object,
+    lang: str,
     says: str,
 ) -> None:
-    fake_telegram.fail_next(method, answer)  # type: ignore[arg-type]
+    if lang == "en":
+        request.getfixturevalue("english")
+    fake_telegram.fail_next(method, error_response(*REFUSALS[method]))
     command = await setup(fake_telegram, tmp_path / "alertbot.env")
     assert await asyncio.wait_for(command, 10) == 1
     error = capsys.readouterr().err
     assert says in error and TOKEN not in error
+    if lang == "en":
+        assert not HANGUL.search(error)
     assert not (tmp_path / "alertbot.env").exists()
 
 
