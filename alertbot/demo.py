@@ -69,6 +69,7 @@ async def run_demo(rules: Path, day: Path = DAY, speed: float | None = None) -> 
                 "DART_POLL": "3600",  # polled when the day files something (poll_now below)
                 "ALERTBOT_RULES": str(rules),
                 "ALERTBOT_STATE": ":memory:",  # a demo leaves no cooldowns behind
+                "ALERTBOT_HTTP": "127.0.0.1:0",  # a bot running here keeps its address
             }
         )
         app = App(
