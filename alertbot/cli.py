@@ -19,7 +19,7 @@ from alertbot.engine.listed import ListedStocks
 from alertbot.engine.rules import RuleSet, load_rules
 from alertbot.engine.yamlsource import MissingVariables, RulesError
 from alertbot.ha.database import DatabaseUnavailable
-from alertbot.i18n import t
+from alertbot.i18n import argparse_words, t
 from alertbot.onboarding.examples import EXAMPLES
 from alertbot.ops.logs import settings_secrets, setup_logging
 from alertbot.settings import Settings, SettingsError
@@ -32,121 +32,127 @@ if TYPE_CHECKING:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alertbot",
-        description=(
-            "Real-time alerts from Kiwoom and LS Securities feeds and DART disclosures"
-            " (DART_API_KEY) to Telegram and Slack."
-        ),
+        description=t("cli.description"),
+        formatter_class=argparse_words.HelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"alertbot {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    run = commands.add_parser(
-        "run",
-        help="run the bot (feeds start for brokers with credentials); with "
-        "ALERTBOT_STATE=postgresql://… it joins a group that elects one leader",
+    parser.add_argument(
+        "--version", action="version", version=f"alertbot {__version__}", help=t("cli.version")
     )
-    run.add_argument("--rules", type=Path, help="rule file or folder (default: $ALERTBOT_RULES)")
+    commands = parser.add_subparsers(
+        dest="command", metavar=t("cli.metavar.command"), required=True
+    )
+    path, file, seconds = t("cli.metavar.path"), t("cli.metavar.file"), t("cli.metavar.seconds")
 
-    demo = commands.add_parser("demo", help="run on a simulated market day; no account needed")
+    run = _command(commands, "run", t("cli.run"))
+    run.add_argument("--rules", type=Path, metavar=path, help=t("cli.run.rules"))
+
+    demo = _command(commands, "demo", t("cli.demo"))
     demo.add_argument(
-        "--rules", type=Path, default=EXAMPLES, help="default: the examples shipped with alertbot"
+        "--rules", type=Path, default=EXAMPLES, metavar=path, help=t("cli.demo.rules")
     )
-    demo.add_argument(
-        "--speed",
-        type=_speed,
-        help="keep the day's gaps between frames, N times shorter (default: no gaps)",
-    )
+    demo.add_argument("--speed", type=_speed, metavar="N", help=t("cli.demo.speed"))
 
-    check = commands.add_parser("check", help="validate rule files; exit 1 on any error")
-    check.add_argument("path", type=Path, help="rule file or folder")
-    check.add_argument(
-        "--strict",
-        action="store_true",
-        help="an unset ${VAR} is an error (by default a warning, for CI without secrets)",
-    )
+    check = _command(commands, "check", t("cli.check"))
+    check.add_argument("path", type=Path, metavar=path, help=t("cli.check.path"))
+    check.add_argument("--strict", action="store_true", help=t("cli.check.strict"))
 
-    record = commands.add_parser(
-        "record", help="write the configured feeds' raw frames to a file (nothing is sent)"
-    )
-    record.add_argument("--out", type=Path, required=True, help="FILE.jsonl, or .jsonl.gz")
-    record.add_argument(
-        "--rules", type=Path, help="record what these rules need (default: $ALERTBOT_RULES)"
-    )
+    record = _command(commands, "record", t("cli.record"))
+    record.add_argument("--out", type=Path, required=True, metavar=file, help=t("cli.record.out"))
+    record.add_argument("--rules", type=Path, metavar=path, help=t("cli.record.rules"))
     record.add_argument(
         "--symbols",
         type=_codes,
         default=(),
-        help="more stocks whose trades to record, comma-separated: 005930,000660",
+        metavar=t("cli.metavar.codes"),
+        help=t("cli.record.symbols"),
     )
 
-    replay = commands.add_parser(
-        "replay", help="run recorded frames through rules: the alerts they would have sent"
+    replay = _command(commands, "replay", t("cli.replay"))
+    replay.add_argument("file", type=Path, metavar=file, help=t("cli.replay.file"))
+    replay.add_argument(
+        "--rules", type=Path, default=Path("rules"), metavar=path, help=t("cli.replay.rules")
     )
-    replay.add_argument("file", type=Path, help="a file from alertbot record (.jsonl[.gz])")
-    replay.add_argument("--rules", type=Path, default=Path("rules"), help="default: rules/")
     pace = replay.add_mutually_exclusive_group()
-    pace.add_argument("--speed", type=_speed, help="N × real time, keeping the gaps between frames")
+    pace.add_argument("--speed", type=_speed, metavar="N", help=t("cli.replay.speed"))
     pace.add_argument(
         "--as-fast-as-possible",
         action="store_const",
         const=None,
         dest="speed",
-        help="no waiting between frames (the default)",
+        help=t("cli.replay.fast"),
     )
-    replay.add_argument(
-        "--send", action="store_true", help="send the alerts to the rules' channels for real"
-    )
-    replay.add_argument("--full", action="store_true", help="print each alert's whole message")
+    replay.add_argument("--send", action="store_true", help=t("cli.replay.send"))
+    replay.add_argument("--full", action="store_true", help=t("cli.replay.full"))
 
-    _onboarding_commands(commands)
+    _onboarding_commands(commands, file, seconds)
 
-    health = commands.add_parser(
-        "healthcheck", help="exit 0 when the running bot at $ALERTBOT_HTTP answers /healthz"
-    )
-    health.add_argument("--ready", action="store_true", help="ask /readyz instead")
+    health = _command(commands, "healthcheck", t("cli.healthcheck"))
+    health.add_argument("--ready", action="store_true", help=t("cli.healthcheck.ready"))
     return parser
 
 
-def _onboarding_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    init = commands.add_parser(
-        "init", help="a starter rules folder and an env file, commented in Korean"
+def _command(
+    commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    text: str,
+) -> argparse.ArgumentParser:
+    """A sub-command whose one-line help in the list is also its own ``--help`` heading."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=text, description=text, formatter_class=argparse_words.HelpFormatter
     )
-    init.add_argument("dir", type=Path, nargs="?", default=Path("."), help="default: here")
+    return parser
 
-    setup = commands.add_parser("setup", help="connect a chat service: setup telegram | slack")
-    services = setup.add_subparsers(dest="service", metavar="SERVICE", required=True)
-    telegram = services.add_parser(
-        "telegram", help="check the bot token and find the chat_id (groups and topics too)"
+
+def _onboarding_commands(
+    commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+    file: str,
+    seconds: str,
+) -> None:
+    init = _command(commands, "init", t("cli.init"))
+    init.add_argument(
+        "dir",
+        type=Path,
+        nargs="?",
+        default=Path("."),
+        metavar=t("cli.metavar.folder"),
+        help=t("cli.init.dir"),
     )
-    telegram.add_argument("--token", help="default: $TELEGRAM_BOT_TOKEN, the env file, or ask")
-    telegram.add_argument("--timeout", type=_speed, default=300.0, help="seconds to wait")
-    slack = services.add_parser(
-        "slack", help="check the bot token (auth.test) and find the channel id"
+
+    setup = _command(commands, "setup", t("cli.setup"))
+    services = setup.add_subparsers(dest="service", metavar=t("cli.metavar.service"), required=True)
+    token = t("cli.metavar.token")
+    telegram = _command(services, "telegram", t("cli.setup.telegram"))
+    telegram.add_argument("--token", metavar=token, help=t("cli.setup.telegram.token"))
+    telegram.add_argument(
+        "--timeout", type=_speed, default=300.0, metavar=seconds, help=t("cli.setup.timeout")
     )
-    slack.add_argument("--token", help="default: $SLACK_BOT_TOKEN, the env file, or ask")
-    slack.add_argument("--channel", required=True, help="#name, name or id")
+    slack = _command(services, "slack", t("cli.setup.slack"))
+    slack.add_argument("--token", metavar=token, help=t("cli.setup.slack.token"))
+    slack.add_argument(
+        "--channel",
+        required=True,
+        metavar=t("cli.metavar.channel"),
+        help=t("cli.setup.slack.channel"),
+    )
     for service in (telegram, slack):
+        service.add_argument("--env-file", type=Path, metavar=file, help=t("cli.setup.env_file"))
         service.add_argument(
-            "--env-file", type=Path, help="write the token and the id into this file"
+            "--base-url", metavar=t("cli.metavar.url"), help=t("cli.setup.base_url")
         )
-        service.add_argument("--base-url", help="the service's API address (self-hosted, tests)")
 
-    doctor = commands.add_parser(
-        "doctor",
-        help="check the real configuration item by item: rules, state, clock, brokers, channels",
-    )
+    doctor = _command(commands, "doctor", t("cli.doctor"))
+    doctor.add_argument("--dry-run", action="store_true", help=t("cli.doctor.dry_run"))
+    doctor.add_argument("--env-file", type=Path, metavar=file, help=t("cli.doctor.env_file"))
     doctor.add_argument(
-        "--dry-run", action="store_true", help="check channels' tokens without sending"
+        "--timeout", type=_speed, default=10.0, metavar=seconds, help=t("cli.doctor.timeout")
     )
-    doctor.add_argument("--env-file", type=Path, help="read variables from this file too")
-    doctor.add_argument("--timeout", type=_speed, default=10.0, help="seconds per network step")
 
 
 def _codes(text: str) -> tuple[str, ...]:
     codes = tuple(code.strip() for code in text.split(",") if code.strip())
     bad = [code for code in codes if not (len(code) == 6 and code.isalnum())]
     if bad:
-        raise argparse.ArgumentTypeError(f"not six-character stock codes: {', '.join(bad)}")
+        raise argparse.ArgumentTypeError(t("cli.bad_codes", codes=", ".join(bad)))
     return codes
 
 
@@ -156,7 +162,7 @@ def _speed(text: str) -> float:
     except ValueError:
         speed = 0.0
     if not speed > 0 or speed == float("inf"):
-        raise argparse.ArgumentTypeError(f"a positive number of times real time, not {text!r}")
+        raise argparse.ArgumentTypeError(t("cli.bad_speed", value=text))
     return speed
 
 
@@ -268,11 +274,7 @@ def cmd_demo(rules: Path, speed: float | None = None) -> int:
 
     setup_logging("WARNING")
     if not rules.exists():
-        print(
-            f"alertbot demo: no rules at {str(rules)!r}: pass --rules PATH, "
-            "or leave --rules out for the shipped examples",
-            file=sys.stderr,
-        )
+        print(t("cli.demo.no_rules", path=str(rules)), file=sys.stderr)
         return 2
     try:
         asyncio.run(run_demo(rules, speed=speed))
@@ -308,7 +310,8 @@ def cmd_record(out: Path, rules: Path | None, symbols: tuple[str, ...]) -> int:
             loop.add_signal_handler(signum, stop.set)
         writer = await record(settings, out, subscriptions, stop)
         counts = ", ".join(f"{src} {n}" for src, n in sorted(writer.by_source.items()))
-        print(f"{out}: {writer.frames} frames ({counts or 'none'})", file=sys.stderr)
+        sources = counts or t("replay.no_sources")
+        print(t("cli.record.done", out=out, frames=writer.frames, sources=sources), file=sys.stderr)
 
     try:
         asyncio.run(until_signalled())
@@ -404,7 +407,8 @@ def cmd_doctor(dry_run: bool, env_file: Path | None, timeout: float) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    with argparse_words.speaking():
+        args = _parser().parse_args(argv)
     if args.command == "check":
         return cmd_check(args.path, args.strict)
     if args.command == "run":

@@ -48,4 +48,4 @@ def test_the_demo_without_rules_says_where_to_run_it(
 ) -> None:
     assert main(["demo", "--rules", str(tmp_path / "missing")]) == 2
     error = capsys.readouterr().err
-    assert "no rules at" in error and "--rules PATH" in error
+    assert f"{str(tmp_path / 'missing')!r}에 규칙이 없습니다" in error and "--rules 경로" in error

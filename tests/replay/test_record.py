@@ -136,5 +136,5 @@ async def test_a_signal_closes_a_whole_gzip_and_nothing_is_sent(
     handshake = ["LOGIN", "REG", "REG", "REG", "CNSRLST", "CNSRREQ"]
     assert trnms[:8] == [*handshake, "REAL", "PING"]
     assert set(trnms[8:]) <= {"CNSRCLR", "REMOVE"}  # answers to the goodbye, if read in time
-    assert f"{out}: {len(frames)} frames (kiwoom {len(frames)})" in log
+    assert f"{out}: 프레임 {len(frames)}개 (kiwoom {len(frames)})" in log
     assert fake_telegram.messages == []

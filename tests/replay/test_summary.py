@@ -150,4 +150,4 @@ def test_speed_must_be_a_positive_number(
     with pytest.raises(SystemExit) as exit_:
         main(["replay", str(recording), "--rules", str(rules), "--speed", speed])
     assert exit_.value.code == 2
-    assert "a positive number of times real time" in capsys.readouterr().err
+    assert f"0보다 큰 수여야 합니다 (지금 값: {speed!r})" in capsys.readouterr().err
