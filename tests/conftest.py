@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from alertbot import i18n
 from alertbot.events import KST, Event
 from alertbot.feeds.base import Backoff, Feed
 from alertbot.feeds.token import FixedToken
@@ -27,6 +28,16 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 def _quiet_libraries() -> None:
     """As ``setup_logging`` does in every command: no module quiets them on import."""
     quiet_libraries()
+
+
+@pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``ALERTBOT_LANG=en`` for one test; the next reads the language afresh."""
+    monkeypatch.setenv("ALERTBOT_LANG", "en")
+    i18n.use(None)
+    yield
+    monkeypatch.delenv("ALERTBOT_LANG")
+    i18n.use(None)
 
 
 def golden(name: str) -> str:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from alertbot import i18n
 from alertbot.settings import Settings, SettingsError
 
 HANGUL = re.compile("[가-힣]")
@@ -56,15 +54,6 @@ BAD_VALUES = [
     ({"KIWOOM_APPKEY": "only-the-key"}, "KIWOOM_SECRETKEY"),
     ({"LS_APPSECRET": "only-the-secret"}, "LS_APPKEY"),
 ]
-
-
-@pytest.fixture
-def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("ALERTBOT_LANG", "en")
-    i18n.use(None)
-    yield
-    monkeypatch.delenv("ALERTBOT_LANG")
-    i18n.use(None)
 
 
 @pytest.mark.parametrize(("env", "variable"), BAD_VALUES)

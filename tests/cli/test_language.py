@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,15 +45,6 @@ HELP_PAGES = [
 def english_words(text: str) -> set[str]:
     """The English words left once the names and values are taken out."""
     return set(re.findall(r"[A-Za-z]{2,}", IDENTIFIER.sub(" ", text))) - COMMANDS - NAMES
-
-
-@pytest.fixture
-def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("ALERTBOT_LANG", "en")
-    i18n.use(None)
-    yield
-    monkeypatch.delenv("ALERTBOT_LANG")
-    i18n.use(None)
 
 
 def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -166,25 +156,26 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("argv", "korean", "_"), ERRORS, ids=lambda v: str(v)[:30])
-def test_a_usage_error_is_korean_by_default_and_exits_2(
-    argv: list[str], korean: str, _: str, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("lang", [None, "en"])
+@pytest.mark.parametrize(("argv", "korean", "english_text"), ERRORS, ids=lambda v: str(v)[:30])
+def test_a_usage_error_speaks_alertbot_lang_and_exits_2(
+    argv: list[str],
+    korean: str,
+    english_text: str,
+    lang: str | None,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, err = run_main(argv, capsys)
+    """Korean with ``ALERTBOT_LANG`` unset, English with ``en``: argparse's usage line and its
+    words around alertbot's own error text."""
+    usage, said = ("usage: alertbot", english_text) if lang else ("사용법: alertbot", korean)
+    i18n.use(lang)
+    try:
+        code, out, err = run_main(argv, capsys)
+    finally:
+        i18n.use(None)
     assert code == 2 and out == ""
-    usage, said = err.splitlines()[0], err.splitlines()[-1]
-    assert usage.startswith("사용법: alertbot")
-    assert said.startswith(korean)
-
-
-@pytest.mark.parametrize(("argv", "_", "english_text"), ERRORS, ids=lambda v: str(v)[:30])
-def test_a_usage_error_is_english_with_alertbot_lang_en(
-    argv: list[str], _: str, english_text: str, capsys: pytest.CaptureFixture[str], english: None
-) -> None:
-    code, out, err = run_main(argv, capsys)
-    assert code == 2 and out == ""
-    assert err.startswith("usage: alertbot")
-    assert err.splitlines()[-1].startswith(english_text)
+    assert err.startswith(usage)
+    assert err.splitlines()[-1].startswith(said)
 
 
 def test_the_real_entry_point_says_a_usage_error_in_korean() -> None:
