@@ -393,6 +393,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(dry_run: bool, env_file: Path | None, timeout: float) -> int:
+    from alertbot.i18n import use
     from alertbot.onboarding.doctor import run_doctor
     from alertbot.onboarding.envfile import read_env_file
 
@@ -403,6 +404,7 @@ def cmd_doctor(dry_run: bool, env_file: Path | None, timeout: float) -> int:
     except SettingsError as exc:
         print(t("cli.doctor.settings", error=exc), file=sys.stderr)
         return 1
+    use(settings.lang)  # the env file's ALERTBOT_LANG: the language the bot will speak
     return asyncio.run(run_doctor(settings, env, dry_run=dry_run, timeout=timeout))
 
 

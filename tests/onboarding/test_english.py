@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from alertbot import i18n
 from alertbot.cli import main
+from alertbot.onboarding.envfile import set_env_values
 from alertbot.sim.slack import FakeSlack
 from alertbot.sim.telegram import FakeTelegram
 from tests.onboarding.conftest import HANGUL
@@ -97,3 +99,20 @@ async def test_setup_slack_in_english(
         assert SLACK_TOKEN not in out
         (message,) = slack.messages
         assert "connected" in message.text and not HANGUL.search(message.text)
+
+
+def test_doctor_speaks_the_language_of_its_env_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The English starter env file says ALERTBOT_LANG=en: the bot will speak English, so
+    doctor reading that file does too, whatever the shell says."""
+    assert main(["init", str(tmp_path)]) == 0
+    monkeypatch.delenv("ALERTBOT_LANG")
+    i18n.use(None)
+    capsys.readouterr()
+    env_file = tmp_path / "alertbot.env"
+    set_env_values(env_file, {"ALERTBOT_RULES": str(tmp_path / "rules")})
+    set_env_values(env_file, {"ALERTBOT_STATE": str(tmp_path / "state.db")})
+    assert main(["doctor", "--dry-run", "--env-file", str(env_file)]) == 1  # no broker, no token
+    out = capsys.readouterr().out
+    assert out.startswith("✅ Rules: ") and "Items to fix: 2." in out and not HANGUL.search(out)
