@@ -210,15 +210,20 @@ def summary(path: Path, ruleset: RuleSet) -> str:
     """``rules/: ok — 7 rules (price 2, vi 1, …), 2 channels (console 1, telegram 1)``."""
 
     def counted(counter: Counter[str]) -> str:
-        return ", ".join(f"{kind} {n}" for kind, n in sorted(counter.items())) or "none"
+        return ", ".join(f"{kind} {n}" for kind, n in sorted(counter.items())) or t("check.none")
 
     rules = Counter(located.rule.event for located in ruleset.rules)
     channels = Counter(spec.type for spec in ruleset.channels.values())
     disabled = sum(not located.rule.enabled for located in ruleset.rules)
-    off = f", {disabled} disabled" if disabled else ""
-    return (
-        f"{path}: ok — {len(ruleset.rules)} rules ({counted(rules)}{off}), "
-        f"{len(ruleset.channels)} channels ({counted(channels)})"
+    off = [t("check.disabled", count=disabled)] if disabled else []
+    kinds = ", ".join([counted(rules), *off])
+    return t(
+        "check.ok",
+        path=path,
+        rules=len(ruleset.rules),
+        kinds=kinds,
+        channels=len(ruleset.channels),
+        types=counted(channels),
     )
 
 

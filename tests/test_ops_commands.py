@@ -70,7 +70,7 @@ async def test_mute_and_unmute_commands(
     replies = [t for t in texts(fake_telegram) if not t.startswith("<b>")]
     assert "🔕 vi-a 2시간 음소거" in replies
     assert "'nope' 규칙이 없습니다. /rules 로 목록을 보세요." in replies
-    assert any("expected a duration" in r for r in replies)
+    assert "60s, 5m, 1h 같은 기간이어야 합니다 (입력: 'soon')" in replies
     alerts = [t.split("\n")[0] for t in texts(fake_telegram) if t.startswith("<b>")]
     # vi-a stayed quiet while muted, spoke again once unmuted
     assert [a for a in alerts if "삼성전자" in a] == [

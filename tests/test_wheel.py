@@ -78,4 +78,4 @@ def test_demo_from_an_installed_wheel_in_an_empty_folder(tmp_path: Path) -> None
 
     run(venv / "bin" / "alertbot", "init", cwd=empty)  # the starter files ship too
     checked = run(venv / "bin" / "alertbot", "check", "rules", cwd=empty)
-    assert "rules: ok — 4 rules" in checked.stdout
+    assert "rules: 이상 없음 — 규칙 4개" in checked.stdout

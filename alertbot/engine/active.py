@@ -28,6 +28,7 @@ from typing import Any
 
 from alertbot.engine.calendar import krx_calendar
 from alertbot.events import KST
+from alertbot.i18n import t
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_SETS = {
@@ -37,10 +38,6 @@ DAY_SETS = {
 }
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})(?:\s+(\S+))?$")
 KRX = "krx"
-SYNTAX = (
-    'expected "HH:MM-HH:MM" optionally followed by weekdays, weekends, daily, krx or mon-fri;'
-    ' or "krx" for the KRX session'
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +94,7 @@ def parse_active(value: Any) -> ActiveHours:
         return value
     items = value if isinstance(value, list) else [value]
     if not items or not all(isinstance(item, str) for item in items):
-        raise ValueError(f"{SYNTAX}, got {value!r}")
+        raise ValueError(t("check.active_syntax", value=repr(value)))
     windows = tuple(_window(item) for item in items)
     if any(_uses_calendar(window) for window in windows):
         krx_calendar()  # loaded now, with the rules, never on the first event
@@ -113,13 +110,13 @@ def _window(text: str) -> Window | KrxSession:
         return KrxSession()
     match = _WINDOW.match(text.strip())
     if not match:
-        raise ValueError(f"{SYNTAX}, got {text!r}")
+        raise ValueError(t("check.active_syntax", value=repr(text)))
     sh, sm, eh, em, days = match.groups()
     start, end = _minute(int(sh), int(sm), text), _minute(int(eh), int(em), text)
     if start == end:
-        raise ValueError(f"{text!r}: start and end are the same; use 00:00-24:00 for all day")
+        raise ValueError(t("check.active_same", window=repr(text)))
     if start == 24 * 60:
-        raise ValueError(f"{text!r}: a window cannot start at 24:00")
+        raise ValueError(t("check.active_24", window=repr(text)))
     if days is not None and days.lower() == KRX:
         return Window(start, end, DAY_SETS["daily"], trading_days=True)
     return Window(start, end, _days(days))
@@ -127,7 +124,7 @@ def _window(text: str) -> Window | KrxSession:
 
 def _minute(hour: int, minute: int, text: str) -> int:
     if minute > 59 or hour > 24 or (hour == 24 and minute):
-        raise ValueError(f"{text!r}: {hour:02d}:{minute:02d} is not a time of day")
+        raise ValueError(t("check.active_time", window=repr(text), time=f"{hour:02d}:{minute:02d}"))
     return hour * 60 + minute
 
 
@@ -147,7 +144,5 @@ def _days(text: str | None) -> frozenset[int]:
 
 def _day(name: str) -> int:
     if name not in DAY_NAMES:
-        raise ValueError(
-            f"unknown day {name!r}: use {', '.join(DAY_NAMES)}, weekdays, weekends or daily"
-        )
+        raise ValueError(t("check.active_day", day=repr(name), days=", ".join(DAY_NAMES)))
     return DAY_NAMES.index(name)

@@ -223,6 +223,18 @@ def sample_fields(kind: str, crossing: Crossing | None = None) -> dict[str, Any]
     return alert_fields(sample_event(kind), "rule", crossing)
 
 
+def _placeholders(
+    parsed: list[tuple[str, str | None, str | None, str | None]],
+) -> list[tuple[str, str]]:
+    """Each ``{…}`` of a parsed template as ``(field, as written)``: ``("price", "{price:,}")``."""
+    found = []
+    for _, name, spec, conversion in parsed:
+        if name is not None:
+            written = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            found.append((name.split(".", 1)[0].split("[", 1)[0], "{" + written + "}"))
+    return found
+
+
 def check_template(kind: str, template: str, crossings: Sequence[Crossing] = ()) -> str | None:
     """Why ``template`` cannot render for ``kind`` events, or None when it can.
 
@@ -232,21 +244,24 @@ def check_template(kind: str, template: str, crossings: Sequence[Crossing] = ())
     fields = sample_fields(kind)
     try:
         parsed = list(string.Formatter().parse(template))
-    except ValueError as exc:
-        return f"bad template: {exc} (write {{{{ and }}}} for literal braces)"
-    for _, name, _, _ in parsed:
-        if name is None:
-            continue
-        root = name.split(".", 1)[0].split("[", 1)[0]
+    except ValueError:
+        return t("check.template_braces")
+    placeholders = _placeholders(parsed)
+    for root, _ in placeholders:
         if not root or root.isdigit():
-            return "unnamed {} placeholder: name a field, e.g. {price:,}"
+            return t("check.template_unnamed")
         if root not in fields:
             known = ", ".join(sorted(fields))
-            return f"unknown field {{{root}}} for {kind} events (fields: {known})"
+            return t("check.template_field", field=root, kind=kind, fields=known)
     for crossing in crossings or (None,):
-        try:
-            template.format(**sample_fields(kind, crossing))
-        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
-            level = f" with {crossing.key}: {crossing.level:g}" if crossing else ""
-            return f"bad template{level}: {exc}"
+        sample = sample_fields(kind, crossing)
+        for root, placeholder in placeholders:
+            try:
+                placeholder.format(**sample)
+            except (ValueError, TypeError, IndexError, KeyError, AttributeError):
+                where = {"placeholder": placeholder, "field": root, "sample": repr(sample[root])}
+                if crossing is None:
+                    return t("check.template_format", **where)
+                level = f"{crossing.level:g}"
+                return t("check.template_format_level", key=crossing.key, level=level, **where)
     return None

@@ -18,7 +18,16 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter, ValidationError
 
 from alertbot.engine import collector
-from alertbot.engine.schema import RULE, ChannelSpec, Defaults, KeyProblem, Rule, RuleBase
+from alertbot.engine.invalid import describe, key_path
+from alertbot.engine.schema import (
+    RULE,
+    RULE_MODELS,
+    ChannelSpec,
+    Defaults,
+    KeyProblem,
+    Rule,
+    RuleBase,
+)
 from alertbot.engine.schema import parse_duration as parse_duration  # ops reads /mute 2h with it
 from alertbot.engine.yamlsource import (
     RULE_SUFFIXES,
@@ -30,6 +39,7 @@ from alertbot.engine.yamlsource import (
     Variables,
     load_yaml,
 )
+from alertbot.i18n import t
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +113,7 @@ def rule_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     if not path.is_dir():
-        raise RulesError([Problem(str(path), 0, "no such file or folder")])
+        raise RulesError([Problem(str(path), 0, t("check.no_path"))])
     return sorted(
         file
         for file in path.rglob("*")
@@ -154,8 +164,9 @@ def load_rules(
         for file in files:
             loader.read_file(file)
         if require_rules and not loader.rule_names and not loader.problems:
-            what = "no rules in" if files else "no rule files (*.yaml, *.yml) in"
-            loader.report(str(path), 0, f"{what} {path}: nothing would be watched")
+            loader.report(
+                str(path), 0, t("check.no_rules" if files else "check.no_rule_files", path=path)
+            )
         return loader.finish()
 
 
@@ -192,15 +203,14 @@ class _Loader:
         if document is None:
             return
         if not isinstance(document, Located):
-            self.report(display, 1, "expected a mapping with channels, defaults, rules")
+            self.report(display, 1, t("check.not_mapping"))
             return
         found = variables.problems
         self.problems.extend(p for p in found if p.severity == "error")
         self.ruleset.warnings.extend(p for p in found if p.severity == "warning")
         for key in document:
             if key not in ("channels", "defaults", "rules") and not key.startswith("x-"):
-                message = f"unknown top-level key {key!r} (shared anchors go under x-…)"
-                self.report(display, document.line_of(key), message)
+                self.report(display, document.line_of(key), t("check.top_level_key", key=key))
         self.read_channels(document)
         self.read_defaults(document)
         self.read_rules(document)
@@ -216,13 +226,13 @@ class _Loader:
             return
         ruleset, line = self.ruleset, document.line_of("defaults")
         if ruleset.defaults_at is not None:
-            first = ruleset.defaults_at
-            self.report(document.file, line, f"defaults already given at {first[0]}:{first[1]}")
+            file, at = ruleset.defaults_at
+            self.report(document.file, line, t("check.defaults_twice", file=file, line=at))
             return
         raw = document["defaults"]
         ruleset.defaults_at = (document.file, line)
         ruleset.defaults_lines = raw.key_lines if isinstance(raw, Located) else {}
-        defaults = _validate(Defaults, raw, document.file, line, "defaults", self.problems)
+        defaults = _validate(Defaults, raw, document.file, line, _at_key("defaults"), self.problems)
         if defaults is not None:
             ruleset.defaults = defaults
 
@@ -231,15 +241,17 @@ class _Loader:
         if channels is None:
             return
         if not isinstance(channels, Located):
-            self.report(document.file, document.line_of("channels"), "channels: expected a mapping")
+            self.report(
+                document.file, document.line_of("channels"), t("check.channels_not_mapping")
+            )
             return
         for name, spec in channels.items():
             line = channels.line_of(name)
             if name in self.ruleset.channels:
-                self.report(document.file, line, f"channel {name!r} is defined twice")
+                self.report(document.file, line, t("check.channel_twice", channel=name))
                 continue
-            label = f"channel {name!r}"
-            model = _validate(ChannelSpec, spec, document.file, line, label, self.problems)
+            about = _about_channel(name)
+            model = _validate(ChannelSpec, spec, document.file, line, about, self.problems)
             if model is None:
                 continue
             unresolved = frozenset(
@@ -263,7 +275,8 @@ class _Loader:
         except ValueError as exc:
             for part in str(exc).split("; "):
                 key = part.split(":", 1)[0].split(".", 1)[0]
-                problem = Problem(channel.file, channel.line_of(key), f"channel {name!r}: {part}")
+                message = t("check.channel", channel=name, problem=part)
+                problem = Problem(channel.file, channel.line_of(key), message)
                 if key in channel.unresolved:
                     self.ruleset.warnings.append(replace(problem, severity="warning"))
                 else:
@@ -274,7 +287,7 @@ class _Loader:
         if rules is None:
             return
         if not isinstance(rules, list):
-            self.report(document.file, document.line_of("rules"), "rules: expected a list")
+            self.report(document.file, document.line_of("rules"), t("check.rules_not_list"))
             return
         for position, raw in enumerate(rules):
             rules[position] = None  # its memory serves the next rule's model: a lower peak
@@ -284,15 +297,14 @@ class _Loader:
         located_raw = raw if isinstance(raw, Located) else None
         line = located_raw.line if located_raw else document.line_of("rules")
         name = located_raw.get("name") if located_raw else None
+        about = _about_rule(name if isinstance(name, str) else None)
         if isinstance(name, str):
             if name in self.rule_names:
-                first = self.rule_names[name]
-                message = f"rule {name!r}: name already used at {first[0]}:{first[1]}"
-                self.report(document.file, line, message)
+                file, at = self.rule_names[name]
+                self.report(document.file, line, about(t("check.name_used", file=file, line=at)))
                 return
             self.rule_names[name] = (document.file, line)
-        label = f"rule {name!r}" if isinstance(name, str) else "rule"
-        rule = _validate(RULE, raw, document.file, line, label, self.problems)
+        rule = _validate(RULE, raw, document.file, line, about, self.problems)
         if rule is not None:
             lines = located_raw.key_lines if located_raw else {}
             located = LocatedRule(rule, document.file, line, _off_line(lines, line))
@@ -306,69 +318,80 @@ class _Loader:
         line = located.line_of("symbols" if "symbols" in located.key_lines else "symbol")
         for code in sorted(located.rule.symbol_set or ()):
             if code not in self.stocks:
-                closest = ", ".join(self.stocks.closest(code)) or "none"
-                message = (
-                    f"rule {located.rule.name!r}: {code} is not a listed stock (closest: {closest})"
-                )
+                closest = ", ".join(self.stocks.closest(code)) or t("check.none")
+                listed = t("check.not_listed", code=code, closest=closest)
+                message = _about_rule(located.rule.name)(listed)
                 self.ruleset.warnings.append(Problem(located.file, line, message, "warning"))
 
     def cross_check(self) -> None:
         """References between files: every channel named must exist."""
         ruleset = self.ruleset
         file, line = ruleset.defaults_at or ("defaults", 0)
+        known = ", ".join(ruleset.channels) or t("check.none")
         for key in ("notify", "admin"):
             for channel in getattr(ruleset.defaults, key):
                 if channel not in ruleset.channels:
                     at = ruleset.defaults_lines.get(key, line)
-                    self.report(file, at, f"defaults: {key}: unknown channel {channel!r}")
+                    message = t("check.defaults_channel", key=key, channel=channel, known=known)
+                    self.report(file, at, message)
         for located in ruleset.rules:
-            name = located.rule.name
+            about = _about_rule(located.rule.name)
             if not ruleset.notify_for(located.rule):
-                message = f"rule {name!r}: no channel: set notify or defaults.notify"
-                self.report(located.file, located.line, message)
+                self.report(located.file, located.line, about(t("check.no_channel")))
             for channel in located.rule.notify or ():
                 if channel not in ruleset.channels:
-                    message = f"rule {name!r}: unknown channel {channel!r}"
+                    message = about(t("check.unknown_channel", channel=channel, known=known))
                     self.report(located.file, located.line_of("notify"), message)
 
 
+About = Callable[[str], str]
+"""Puts a problem in its place's words: ``규칙 'a': …``, ``채널 'phone': …``."""
+
+
+def _about_rule(name: str | None) -> About:
+    if name is None:
+        return lambda problem: t("check.rule_unnamed", problem=problem)
+    return lambda problem: t("check.rule", rule=name, problem=problem)
+
+
+def _about_channel(name: str) -> About:
+    return lambda problem: t("check.channel", channel=name, problem=problem)
+
+
+def _at_key(key: str) -> About:
+    return lambda problem: t("check.at_key", key=key, problem=problem)
+
+
 def _validate(
-    model: Any, raw: Any, file: str, line: int, label: str, problems: list[Problem]
+    model: Any, raw: Any, file: str, line: int, about: About, problems: list[Problem]
 ) -> Any:
     """Validate ``raw`` with a pydantic model or adapter; report each error at its key's line."""
     adapter = model if isinstance(model, TypeAdapter) else TypeAdapter(model)
     try:
         return adapter.validate_python(raw)
     except ValidationError as exc:
+        keys = _keys_of(model, raw)
         for error in exc.errors():
-            location = [str(part) for part in error["loc"]]
+            location = list(error["loc"])
             cause = error.get("ctx", {}).get("error")
             if isinstance(cause, KeyProblem):
                 location.append(cause.key)
             # Discriminated unions put the event name first in the location: drop it.
             if location and isinstance(raw, Mapping) and location[0] == str(raw.get("event")):
                 location = location[1:]
-            key = location[0] if location else ""
+            key = str(location[0]) if location else ""
             at = raw.line_of(key) if isinstance(raw, Located) and key else line
-            where = ".".join(location)
-            message = _describe(error)
-            problems.append(Problem(file, at, f"{label}: {where + ': ' if where else ''}{message}"))
+            message = describe(error, keys)
+            if location:
+                message = t("check.at_key", key=key_path(location), problem=message)
+            problems.append(Problem(file, at, about(message)))
         return None
 
 
-def _describe(error: Mapping[str, Any]) -> str:
-    kind = error.get("type")
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "union_tag_invalid":
-        return (
-            f"unknown event {error.get('input', {}).get('event')!r}"
-            if isinstance(error.get("input"), Mapping)
-            else str(error.get("msg"))
-        )
-    if kind == "union_tag_not_found":
-        return "missing key 'event'"
-    if kind == "string_type" and isinstance(error.get("input"), bool):
-        return "YAML reads on/off/yes/no as true/false: put the text in quotes"
-    message = str(error.get("msg", "invalid"))
-    return message.removeprefix("Value error, ")
+def _keys_of(model: Any, raw: Any) -> list[str]:
+    """The keys ``raw`` may have: its event kind's, for a rule."""
+    if model is RULE:
+        event = raw.get("event") if isinstance(raw, Mapping) else None
+        kind = RULE_MODELS.get(event) if isinstance(event, str) else None
+        return list(kind.model_fields) if kind else []
+    return list(model.model_fields)

@@ -14,7 +14,7 @@ import math
 import re
 from datetime import timedelta
 from functools import cached_property
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -33,6 +33,7 @@ from alertbot.engine.active import ActiveHours, parse_active
 from alertbot.engine.keywords import normalize
 from alertbot.engine.messages import Crossing, check_template
 from alertbot.events import CORP_CLASSES
+from alertbot.i18n import t
 
 KINDS = ("vi", "price", "condition", "fill", "market", "news", "limit", "volume", "disclosure")
 
@@ -44,7 +45,7 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool):
-        raise ValueError("expected a duration such as 60s, 5m or 1h")
+        raise ValueError(t("check.duration", value=repr(value)))
     if isinstance(value, int | float) and value >= 0:
         return timedelta(seconds=value)
     if isinstance(value, str):
@@ -52,7 +53,7 @@ def parse_duration(value: Any) -> timedelta:
         if match and any(match.groups()):
             days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
             return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-    raise ValueError(f"expected a duration such as 60s, 5m or 1h, got {value!r}")
+    raise ValueError(t("check.duration", value=repr(value)))
 
 
 STOCK_CODE = re.compile(r"[0-9A-Z]{6}")
@@ -63,27 +64,23 @@ def _symbol(value: Any) -> str:
     """The code as typed (``yamlsource`` keeps ``005930`` as text); ``A005930`` is accepted
     as written in KRX's own lists. Anything else says how to write a code."""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f'expected a stock code such as "005930", got {value!r}')
+        raise ValueError(t("check.stock_code", value=repr(value)))
     code = str(value).strip()
     if len(code) == 7 and code[0] == "A" and STOCK_CODE.fullmatch(code[1:]):
         code = code[1:]
     if STOCK_CODE.fullmatch(code):
         return code
     if not code.isascii():
-        raise ValueError(
-            f"{code!r} is not a stock code: write the 6-character code, such as"
-            ' "005930" for 삼성전자 (names are not codes)'
-        )
-    hint = " in capitals" if STOCK_CODE.fullmatch(code.upper()) else ", leading zeros included"
+        raise ValueError(t("check.stock_code_name", code=repr(code)))
+    capitals = STOCK_CODE.fullmatch(code.upper())
     raise ValueError(
-        f"{code!r} is not a stock code: a KRX code is 6 digits or capital letters;"
-        f' write it{hint}, such as "005930"'
+        t("check.stock_code_capitals" if capitals else "check.stock_code_zeros", code=repr(code))
     )
 
 
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"expected a number such as 80000, got {value!r}")
+        raise ValueError(t("check.number", value=repr(value)))
     return value
 
 
@@ -94,7 +91,7 @@ def _one_or_many(value: Any) -> Any:
 
 def _keyword(value: str) -> str:
     if not normalize(value):
-        raise ValueError("a blank keyword would match every headline: write a word or remove it")
+        raise ValueError(t("check.blank_keyword"))
     return value
 
 
@@ -218,9 +215,9 @@ class PriceRule(SymbolRule):
     @model_validator(mode="after")
     def _complete(self) -> PriceRule:
         if self.symbol_set is None:
-            raise ValueError('a price rule needs symbol: "005930" or symbols: [...]')
+            raise ValueError(t("check.needs_symbol", kind=self.KIND))
         if not self.levels:
-            raise ValueError(f"a price rule needs one of {', '.join(PRICE_LEVELS)}")
+            raise ValueError(t("check.needs_level", levels=", ".join(PRICE_LEVELS)))
         if self.message is not None:
             crossings = [Crossing(key, level) for key, level in self.levels]
             if problem := check_template(self.KIND, self.message, crossings):
@@ -243,7 +240,7 @@ class ConditionRule(SymbolRule):
     @model_validator(mode="after")
     def _one_condition(self) -> ConditionRule:
         if (self.condition is None) == (self.seq is None):
-            raise ValueError('give condition: "name" or seq: N (one of them)')
+            raise ValueError(t("check.one_condition"))
         return self
 
 
@@ -291,10 +288,8 @@ class MarketRule(RuleBase):
     def _statuses(cls, values: list[str]) -> list[str]:
         for value in values:
             if value not in (*MARKET_CATEGORIES, "any") and not value.isdigit():
-                raise ValueError(
-                    f"unknown status {value!r}: use {', '.join(MARKET_CATEGORIES)}, any,"
-                    ' or a raw code such as "61"'
-                )
+                allowed = ", ".join(MARKET_CATEGORIES)
+                raise ValueError(t("check.market_status", value=repr(value), allowed=allowed))
         return values
 
     @field_validator("markets")
@@ -302,10 +297,8 @@ class MarketRule(RuleBase):
     def _markets(cls, values: list[str] | None) -> list[str] | None:
         for value in values or ():
             if value not in MARKET_NAMES and not re.fullmatch(r"[0-9A-F]", value):
-                raise ValueError(
-                    f"unknown market {value!r}: use {', '.join(MARKET_NAMES)}"
-                    ' or a raw LS market code such as "A"'
-                )
+                allowed = ", ".join(MARKET_NAMES)
+                raise ValueError(t("check.market_name", value=repr(value), allowed=allowed))
         return values
 
 
@@ -342,16 +335,13 @@ class VolumeRule(SymbolRule):
     def _whole_minutes(cls, value: timedelta) -> timedelta:
         minutes, rest = divmod(value.total_seconds(), 60)
         if rest or minutes < VOLUME_MIN_HISTORY:
-            raise ValueError(
-                f"window must be whole minutes, at least {VOLUME_MIN_HISTORY}m (e.g. 20m),"
-                f" got {value}"
-            )
+            raise ValueError(t("check.volume_window", minutes=VOLUME_MIN_HISTORY, value=value))
         return value
 
     @model_validator(mode="after")
     def _has_symbols(self) -> VolumeRule:
         if self.symbol_set is None:
-            raise ValueError('a volume rule needs symbol: "005930" or symbols: [...]')
+            raise ValueError(t("check.needs_symbol", kind=self.KIND))
         return self
 
     @property
@@ -402,3 +392,7 @@ Rule = Annotated[
     Field(discriminator="event"),
 ]
 RULE = TypeAdapter(Rule)
+RULE_MODELS: dict[str, type[RuleBase]] = {
+    model.KIND: model for model in get_args(get_args(Rule)[0])
+}
+"""Each ``event:`` kind's model (what keys a rule of that kind takes)."""

@@ -8,12 +8,14 @@ dict that remembers the line of itself and of each key, so that any later error 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+
+from alertbot.i18n import t
 
 RULE_SUFFIXES = (".yaml", ".yml")
 
@@ -30,8 +32,10 @@ class Problem:
     severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.file}:{self.line}: {prefix}{self.message}"
+        message = (
+            t("check.warning", problem=self.message) if self.severity == "warning" else self.message
+        )
+        return f"{self.file}:{self.line}: {message}"
 
 
 class RulesError(Exception):
@@ -51,6 +55,10 @@ class Located(dict[str, Any]):
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
+
+
+class _Syntax(yaml.MarkedYAMLError):
+    """A problem this loader finds itself: ``problem`` is already the catalog's text."""
 
 
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -100,10 +108,7 @@ class _Builder:
         loader.get_event()  # DocumentEnd
         if not loader.check_event(yaml.StreamEndEvent):
             event = loader.get_event()
-            raise yaml.MarkedYAMLError(
-                problem="expected a single document in the stream, but found another",
-                problem_mark=event.start_mark,
-            )
+            raise _Syntax(problem=t("check.yaml.documents"), problem_mark=event.start_mark)
         return value
 
     def value(self, event: yaml.Event, code: bool, key: bool = False) -> Any:
@@ -125,21 +130,17 @@ class _Builder:
             value = self.sequence(event, code)
         elif kind is yaml.AliasEvent:
             if event.anchor not in self.anchors:
-                raise yaml.MarkedYAMLError(
-                    problem=f"found undefined alias {event.anchor!r}",
-                    problem_mark=event.start_mark,
-                )
+                problem = t("check.yaml.alias", anchor=event.anchor)
+                raise _Syntax(problem=problem, problem_mark=event.start_mark)
             return self.anchors[event.anchor]
         else:  # pragma: no cover - the parser never starts a value with anything else
-            raise yaml.MarkedYAMLError(problem=f"unexpected {event}", problem_mark=event.start_mark)
+            raise _Syntax(problem=str(event), problem_mark=event.start_mark)
         return value
 
     def _collection_tag(self, event: yaml.CollectionStartEvent, default: str) -> None:
         if event.tag not in (None, "!", default):
-            raise yaml.MarkedYAMLError(
-                problem=f"tag {event.tag} is not used in rule files",
-                problem_mark=event.start_mark,
-            )
+            problem = t("check.yaml.tag", tag=_short_tag(event.tag))
+            raise _Syntax(problem=problem, problem_mark=event.start_mark)
 
     def scalar(self, event: yaml.ScalarEvent, code: bool) -> Any:
         plain = event.implicit[0]
@@ -164,8 +165,17 @@ class _Builder:
         return self._construct(tag, event)
 
     def _construct(self, tag: str, event: yaml.ScalarEvent) -> Any:
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-        return self.loader.construct_object(node)
+        """The value of a tagged scalar (``!!int 5``): a tag the safe loader cannot build, or a
+        value its tag cannot read (``!!int x``), is the file's problem, never a crash."""
+        mark = event.start_mark
+        if tag not in type(self.loader).yaml_constructors:
+            raise _Syntax(problem=t("check.yaml.tag", tag=_short_tag(tag)), problem_mark=mark)
+        node = yaml.ScalarNode(tag, event.value, mark, event.end_mark, event.style)
+        try:
+            return self.loader.construct_object(node)
+        except (ValueError, LookupError, AttributeError, TypeError, yaml.YAMLError):
+            problem = t("check.yaml.tag_value", tag=_short_tag(tag), value=repr(event.value))
+            raise _Syntax(problem=problem, problem_mark=mark) from None
 
     def sequence(self, start: yaml.SequenceStartEvent, code: bool) -> list[Any]:
         items: list[Any] = []
@@ -195,9 +205,8 @@ class _Builder:
             if not isinstance(key, str):
                 key = str(key)
             if key in mapping.key_lines:
-                raise yaml.MarkedYAMLError(
-                    problem=f"duplicate key {key!r}", problem_mark=key_event.start_mark
-                )
+                problem = t("check.yaml.duplicate_key", key=key)
+                raise _Syntax(problem=problem, problem_mark=key_event.start_mark)
             mapping.key_lines[key] = key_event.start_mark.line + 1
             mapping[key] = self.value(loader.get_event(), code=key in SYMBOL_KEYS)
         loader.get_event()
@@ -213,10 +222,7 @@ class _Builder:
         value = self.value(event, code=False)
         sources = value if isinstance(value, list) else [value]
         if not all(isinstance(source, Located) for source in sources):
-            raise yaml.MarkedYAMLError(
-                problem="<< merges mappings only (an alias such as *base, or a list of them)",
-                problem_mark=event.start_mark,
-            )
+            raise _Syntax(problem=t("check.yaml.merge"), problem_mark=event.start_mark)
         return sources
 
 
@@ -226,18 +232,66 @@ def load_yaml(path: Path, display: str, variables: Variables | None = None) -> A
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise RulesError([Problem(display, 1, f"cannot read: {exc.strerror or exc}")]) from None
-    builder = _Builder(decode(data, display), display, variables)
+        message = t("check.cannot_read", reason=exc.strerror or exc)
+        raise RulesError([Problem(display, 1, message)]) from None
+    text = decode(data, display)
+    builder = _Builder(text, display, variables)
     try:
         return builder.document()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise RulesError([Problem(display, line, f"YAML: {exc.problem or exc}")]) from None
+        if mark is None:
+            message = t("check.yaml.other", problem=_syntax_problem(exc, text))
+            raise RulesError([Problem(display, 1, message)]) from None
+        message = t("check.yaml", column=mark.column + 1, problem=_syntax_problem(exc, text))
+        raise RulesError([Problem(display, mark.line + 1, message)]) from None
     except yaml.YAMLError as exc:
-        raise RulesError([Problem(display, 1, f"YAML: {exc}")]) from None
+        message = t("check.yaml.other", problem=t("check.yaml.parser", problem=exc))
+        raise RulesError([Problem(display, 1, message)]) from None
     finally:
         builder.loader.dispose()
+
+
+_PARSER_PROBLEMS: tuple[tuple[str, Callable[[], str]], ...] = (
+    ("expected ',' or ']'", lambda: t("check.yaml.unclosed_list")),
+    ("expected ',' or '}'", lambda: t("check.yaml.unclosed_mapping")),
+    ("mapping values are not allowed", lambda: t("check.yaml.colon")),
+    ("expected '-' indicator", lambda: t("check.yaml.indent")),
+    ("expected <block end>", lambda: t("check.yaml.indent")),
+    ("did not find expected key", lambda: t("check.yaml.indent")),
+    ("could not find expected ':'", lambda: t("check.yaml.missing_colon")),
+    ("unknown escape character", lambda: t("check.yaml.escape")),
+    ("undefined tag handle", lambda: t("check.yaml.tag_handle")),
+    ("expected node content", lambda: t("check.yaml.no_value")),
+)
+"""What libyaml (or PyYAML's own parser: the phrases are shared) says → the catalog's text."""
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """The catalog's words for a syntax error; a parser phrase it has none for is quoted."""
+    if isinstance(exc, _Syntax):
+        return str(exc.problem)
+    problem, context = exc.problem or "", exc.context or ""
+    for phrase, catalog_text in _PARSER_PROBLEMS:
+        if phrase in problem:
+            return catalog_text()
+    if "unexpected end of stream" in problem and "quoted scalar" in context:
+        return t("check.yaml.unclosed_quote")
+    if "cannot start any token" in problem and exc.problem_mark is not None:
+        char = _char_at(text, exc.problem_mark.line, exc.problem_mark.column)
+        return t("check.yaml.tab") if char == "\t" else t("check.yaml.bad_character", char=char)
+    return t("check.yaml.parser", problem=" ".join(filter(None, (context, problem))))
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.splitlines()
+    row = lines[line] if line < len(lines) else ""
+    return row[column] if column < len(row) else ""
+
+
+def _short_tag(tag: str) -> str:
+    """``tag:yaml.org,2002:int`` → ``!!int``, as the trader wrote it."""
+    return tag.replace("tag:yaml.org,2002:", "!!")
 
 
 def decode(data: bytes, display: str) -> str:
@@ -247,13 +301,7 @@ def decode(data: bytes, display: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-    if _is_cp949_korean(data):
-        message = (
-            "이 파일은 cp949(EUC-KR)로 저장되어 있습니다. 편집기에서 UTF-8로 다시 저장하세요"
-            " (메모장: 다른 이름으로 저장 → 인코딩 UTF-8) — file is cp949/EUC-KR: save as UTF-8"
-        )
-    else:
-        message = "이 파일은 UTF-8이 아닙니다. 편집기에서 UTF-8로 저장하세요 (save as UTF-8)"
+    message = t("check.cp949") if _is_cp949_korean(data) else t("check.not_utf8")
     raise RulesError([Problem(display, line, message)])
 
 
@@ -286,7 +334,7 @@ class Variables:
             name = match.group(1)
             if name in self.env:
                 return self.env[name]
-            message = f"environment variable {name} is not set"
+            message = t("check.env_missing", name=name)
             self.problems.append(Problem(file, line, message, self.missing))
             return match.group(0) if self.missing == "warning" else ""
 

@@ -41,7 +41,7 @@ def template(key: str) -> str:
     return CATALOGS[language()][key]
 
 
-def t(key: str, **fields: object) -> str:
+def t(key: str, /, **fields: object) -> str:
     """The text for ``key`` with its ``{fields}`` filled in."""
     return template(key).format(**fields)
 

@@ -495,6 +495,135 @@ MESSAGES: dict[str, str] = {
         "check the token and channel with alertbot setup slack --channel '#channel' "
         "(/invite the bot to the channel)"
     ),
+    # ── alertbot check: rule files' problems, each after "file:line: " (also in reload notices)
+    "check.warning": "warning: {problem}",
+    "check.ok": "{path}: ok — {rules} rules ({kinds}), {channels} channels ({types})",
+    "check.disabled": "{count} disabled",
+    "check.none": "none",
+    "check.no_path": "no such file or folder",
+    "check.cannot_read": "cannot read: {reason}",
+    "check.cp949": (
+        "this file is saved as cp949 (EUC-KR): save it as UTF-8 in your editor"
+        " (Notepad: Save as → Encoding UTF-8)"
+    ),
+    "check.not_utf8": "this file is not UTF-8: save it as UTF-8 in your editor",
+    "check.env_missing": "environment variable {name} is not set",
+    "check.yaml": "YAML syntax error at column {column}: {problem}",
+    "check.yaml.other": "YAML syntax error: {problem}",
+    "check.yaml.parser": "{problem}",
+    "check.yaml.unclosed_list": (
+        "a list opened with '[' is not closed: separate its items with ',' and end it with ']'"
+    ),
+    "check.yaml.unclosed_mapping": (
+        "a mapping opened with '{{' is not closed: separate its items with ',' and end it with '}}'"
+    ),
+    "check.yaml.unclosed_quote": "a quote is not closed",
+    "check.yaml.colon": (
+        "'key: value' is not allowed here: check the indentation,"
+        " and quote a value that contains ': '"
+    ),
+    "check.yaml.indent": (
+        "the indentation does not line up: keys and '-' items of one level start in the same column"
+    ),
+    "check.yaml.missing_colon": "a ':' is missing: write 'key: value'",
+    "check.yaml.tab": "a tab cannot indent YAML: use spaces",
+    "check.yaml.bad_character": "a value cannot start with '{char}': put the value in quotes",
+    "check.yaml.escape": (
+        "unknown escape after '\\' in double quotes: use single quotes or write '\\\\'"
+    ),
+    "check.yaml.no_value": "a value is missing here: check that brackets and quotes are closed",
+    "check.yaml.tag_handle": "undefined tag: quote a value that contains '!'",
+    "check.yaml.tag": "tag {tag} is not used in rule files",
+    "check.yaml.tag_value": "not a value {tag} can read: {value}",
+    "check.yaml.alias": "undefined alias *{anchor}: define &{anchor} first",
+    "check.yaml.duplicate_key": "duplicate key '{key}'",
+    "check.yaml.merge": "<< merges mappings only (an alias such as *base, or a list of them)",
+    "check.yaml.documents": (
+        "one document per file: move the second document (after '---') to another file"
+    ),
+    "check.no_rules": "no rules in {path}: nothing would be watched",
+    "check.no_rule_files": "no rule files (*.yaml, *.yml) in {path}: nothing would be watched",
+    "check.not_mapping": "expected a mapping with channels, defaults, rules",
+    "check.top_level_key": (
+        "unknown top-level key '{key}' (keys: channels, defaults, rules;"
+        " shared anchors go under x-…)"
+    ),
+    "check.defaults_twice": "defaults already given at {file}:{line}",
+    "check.channels_not_mapping": "channels: expected a mapping of channel names to settings",
+    "check.channel_twice": "channel '{channel}' is defined twice",
+    "check.channel": "channel '{channel}': {problem}",
+    "check.channel_type": "unknown channel type '{type}' (known: {known})",
+    "check.rules_not_list": "rules: expected a list of rules (each '- name: …')",
+    "check.rule": "rule '{rule}': {problem}",
+    "check.rule_unnamed": "rule: {problem}",
+    "check.at_key": "{key}: {problem}",
+    "check.name_used": "name already used at {file}:{line}",
+    "check.not_listed": "{code} is not a listed stock (closest: {closest})",
+    "check.unknown_channel": "unknown channel '{channel}' (channels: {known})",
+    "check.defaults_channel": "defaults: {key}: unknown channel '{channel}' (channels: {known})",
+    "check.no_channel": "no channel: set notify or defaults.notify",
+    "check.unknown_key": "unknown key (keys: {keys})",
+    "check.missing": "required, but missing",
+    "check.missing_key": "missing key {key}",
+    "check.one_of": "expected one of {allowed}, got {value}",
+    "check.unknown_event": "unknown event {event} (known: {allowed})",
+    "check.yaml_bool": "YAML reads on/off/yes/no as true/false: put the text in quotes",
+    "check.text": "expected text, got {value}",
+    "check.bool": "expected true or false, got {value}",
+    "check.number": "expected a number such as 80000, got {value}",
+    "check.list": "expected a list such as [a, b], got {value}",
+    "check.mapping": "expected a 'key: value' mapping, got {value}",
+    "check.too_short": "expected at least {min_length}, got {actual_length}",
+    "check.too_short_text": "expected at least {min_length} characters, got {value}",
+    "check.greater_than": "expected more than {gt}, got {value}",
+    "check.at_least": "expected at least {ge}, got {value}",
+    "check.pattern": "expected the form {pattern}, got {value}",
+    "check.invalid": "invalid value {value} ({kind})",
+    "check.duration": "expected a duration such as 60s, 5m or 1h, got {value}",
+    "check.stock_code": 'expected a stock code such as "005930", got {value}',
+    "check.stock_code_name": (
+        '{code} is not a stock code: write the 6-character code, such as "005930"'
+        " for 삼성전자 (names are not codes)"
+    ),
+    "check.stock_code_capitals": (
+        "{code} is not a stock code: a KRX code is 6 digits or capital letters;"
+        ' write it in capitals, such as "005930"'
+    ),
+    "check.stock_code_zeros": (
+        "{code} is not a stock code: a KRX code is 6 digits or capital letters;"
+        ' write it with its leading zeros, such as "005930"'
+    ),
+    "check.blank_keyword": "a blank keyword would match every headline: write a word or remove it",
+    "check.needs_symbol": 'a {kind} rule needs symbol: "005930" or symbols: [...]',
+    "check.needs_level": "a price rule needs one of {levels}",
+    "check.one_condition": 'give condition: "name" or seq: N (one of them)',
+    "check.market_status": 'unknown status {value}: use {allowed}, any, or a raw code such as "61"',
+    "check.market_name": (
+        'unknown market {value}: use {allowed} or a raw LS market code such as "A"'
+    ),
+    "check.volume_window": (
+        "window must be whole minutes, at least {minutes}m (e.g. 20m), got {value}"
+    ),
+    "check.active_syntax": (
+        'expected "HH:MM-HH:MM" optionally followed by weekdays, weekends, daily, krx or'
+        ' mon-fri; or "krx" for the KRX session, got {value}'
+    ),
+    "check.active_same": "{window}: start and end are the same; use 00:00-24:00 for all day",
+    "check.active_24": "{window}: a window cannot start at 24:00",
+    "check.active_time": "{window}: {time} is not a time of day",
+    "check.active_day": "unknown day {day}: use {days}, weekdays, weekends or daily",
+    "check.template_braces": "unbalanced braces: write {{{{ and }}}} for literal braces",
+    "check.template_unnamed": "unnamed {{}} placeholder: name a field, e.g. {{price:,}}",
+    "check.template_field": "unknown field {{{field}}} for {kind} events (fields: {fields})",
+    "check.template_format": (
+        "cannot fill {placeholder}: the format does not suit {field}'s value (e.g. {sample})"
+    ),
+    "check.template_format_level": (
+        "with {key}: {level}, cannot fill {placeholder}: the format does not suit"
+        " {field}'s value (e.g. {sample})"
+    ),
+    "check.slack_one_way": "give either token (with channel) or webhook_url",
+    "check.slack_channel": "channel is required with a bot token",
 }
 
 MARKET_STATUS: dict[str, str] = {

@@ -491,6 +491,143 @@ MESSAGES: dict[str, str] = {
     "doctor.channel.fix.slack": (
         "alertbot setup slack --channel '#채널' 로 토큰과 채널을 확인하세요 (봇을 채널에 /invite)"
     ),
+    # ── alertbot check: rule files' problems, each after "file:line: " (also in reload notices)
+    "check.warning": "경고: {problem}",
+    "check.ok": "{path}: 이상 없음 — 규칙 {rules}개 ({kinds}), 채널 {channels}개 ({types})",
+    "check.disabled": "꺼짐 {count}",
+    "check.none": "없음",
+    "check.no_path": "파일이나 폴더가 없습니다",
+    "check.cannot_read": "파일을 읽을 수 없습니다: {reason}",
+    "check.cp949": (
+        "이 파일은 cp949(EUC-KR)로 저장되어 있습니다. 편집기에서 UTF-8로 다시 저장하세요"
+        " (메모장: 다른 이름으로 저장 → 인코딩 UTF-8)"
+    ),
+    "check.not_utf8": "이 파일은 UTF-8이 아닙니다. 편집기에서 UTF-8로 저장하세요",
+    "check.env_missing": "환경 변수 {name}이(가) 설정되지 않았습니다",
+    "check.yaml": "YAML 문법 오류 ({column}번째 칸): {problem}",
+    "check.yaml.other": "YAML 문법 오류: {problem}",
+    "check.yaml.parser": "해석할 수 없습니다 (파서: {problem})",
+    "check.yaml.unclosed_list": (
+        "'['로 연 목록이 닫히지 않았습니다: 항목 사이에 ',', 끝에 ']'를 쓰세요"
+    ),
+    "check.yaml.unclosed_mapping": (
+        "'{{'로 연 매핑이 닫히지 않았습니다: 항목 사이에 ',', 끝에 '}}'를 쓰세요"
+    ),
+    "check.yaml.unclosed_quote": "따옴표가 닫히지 않았습니다",
+    "check.yaml.colon": (
+        "여기에는 'key: value'를 쓸 수 없습니다: 들여쓰기를 확인하고,"
+        " 값에 ': '가 들어가면 따옴표로 감싸세요"
+    ),
+    "check.yaml.indent": (
+        "들여쓰기가 맞지 않습니다: 같은 단계의 키와 '-' 항목은 같은 칸에서 시작해야 합니다"
+    ),
+    "check.yaml.missing_colon": "':'가 빠졌습니다: 'key: value'로 쓰세요",
+    "check.yaml.tab": "탭 문자는 들여쓰기에 쓸 수 없습니다: 공백으로 바꾸세요",
+    "check.yaml.bad_character": "'{char}' 문자로 값을 시작할 수 없습니다: 값을 따옴표로 감싸세요",
+    "check.yaml.escape": (
+        "큰따옴표 안의 '\\' 뒤에 쓸 수 없는 문자가 있습니다: 작은따옴표로 감싸거나 '\\\\'로 쓰세요"
+    ),
+    "check.yaml.no_value": "값이 있어야 할 자리에 값이 없습니다: 괄호와 따옴표가 닫혔는지 보세요",
+    "check.yaml.tag_handle": "정의되지 않은 태그입니다: 값에 '!'가 들어가면 따옴표로 감싸세요",
+    "check.yaml.tag": "태그 {tag}은(는) 규칙 파일에서 쓸 수 없습니다",
+    "check.yaml.tag_value": "{tag}(으)로 읽을 수 없는 값입니다: {value}",
+    "check.yaml.alias": "정의되지 않은 별칭 *{anchor}: 먼저 &{anchor}(으)로 정의하세요",
+    "check.yaml.duplicate_key": "키 '{key}'이(가) 두 번 있습니다",
+    "check.yaml.merge": "<<에는 매핑만 쓸 수 있습니다 (*base 같은 별칭이나 그 목록)",
+    "check.yaml.documents": (
+        "파일 하나에는 문서가 하나만 있어야 합니다: '---' 뒤의 두 번째 문서를 다른 파일로 옮기세요"
+    ),
+    "check.no_rules": "{path}에 규칙이 없습니다: 아무것도 감시하지 않게 됩니다",
+    "check.no_rule_files": (
+        "{path}에 규칙 파일(*.yaml, *.yml)이 없습니다: 아무것도 감시하지 않게 됩니다"
+    ),
+    "check.not_mapping": "channels, defaults, rules를 담은 매핑이어야 합니다",
+    "check.top_level_key": (
+        "알 수 없는 최상위 키 '{key}' (쓸 수 있는 키: channels, defaults, rules;"
+        " 공유할 앵커는 x-… 아래에 두세요)"
+    ),
+    "check.defaults_twice": "defaults가 이미 {file}:{line}에 있습니다",
+    "check.channels_not_mapping": "channels: 채널 이름과 설정을 담은 매핑이어야 합니다",
+    "check.channel_twice": "채널 '{channel}'이(가) 두 번 정의되었습니다",
+    "check.channel": "채널 '{channel}': {problem}",
+    "check.channel_type": "알 수 없는 채널 type '{type}' (쓸 수 있는 값: {known})",
+    "check.rules_not_list": "rules: 규칙의 목록이어야 합니다 (규칙마다 '- name: …')",
+    "check.rule": "규칙 '{rule}': {problem}",
+    "check.rule_unnamed": "이름 없는 규칙: {problem}",
+    "check.at_key": "{key}: {problem}",
+    "check.name_used": "이름이 이미 {file}:{line}에서 쓰였습니다",
+    "check.not_listed": "{code}은(는) 상장 종목이 아닙니다 (비슷한 종목: {closest})",
+    "check.unknown_channel": "알 수 없는 채널 '{channel}' (정의된 채널: {known})",
+    "check.defaults_channel": "defaults: {key}: 알 수 없는 채널 '{channel}' (정의된 채널: {known})",
+    "check.no_channel": "보낼 채널이 없습니다: notify나 defaults.notify를 쓰세요",
+    "check.unknown_key": "알 수 없는 키 (쓸 수 있는 키: {keys})",
+    "check.missing": "꼭 써야 하는 키가 없습니다",
+    "check.missing_key": "{key} 키가 없습니다",
+    "check.one_of": "{allowed} 중 하나여야 합니다 (입력: {value})",
+    "check.unknown_event": "알 수 없는 event {event} (쓸 수 있는 값: {allowed})",
+    "check.yaml_bool": (
+        "YAML은 on/off/yes/no를 true/false로 읽습니다: 글자로 쓰려면 따옴표로 감싸세요"
+    ),
+    "check.text": "글자여야 합니다 (입력: {value})",
+    "check.bool": "true나 false여야 합니다 (입력: {value})",
+    "check.number": "80000 같은 숫자여야 합니다 (입력: {value})",
+    "check.list": "[a, b] 같은 목록이어야 합니다 (입력: {value})",
+    "check.mapping": "'key: value' 매핑이어야 합니다 (입력: {value})",
+    "check.too_short": "{min_length}개 이상 있어야 합니다 (지금 {actual_length}개)",
+    "check.too_short_text": "{min_length}자 이상이어야 합니다 (입력: {value})",
+    "check.greater_than": "{gt}보다 커야 합니다 (입력: {value})",
+    "check.at_least": "{ge} 이상이어야 합니다 (입력: {value})",
+    "check.pattern": "형식 {pattern}에 맞아야 합니다 (입력: {value})",
+    "check.invalid": "올바르지 않은 값입니다 (입력: {value}, {kind})",
+    "check.duration": "60s, 5m, 1h 같은 기간이어야 합니다 (입력: {value})",
+    "check.stock_code": '"005930" 같은 종목코드여야 합니다 (입력: {value})',
+    "check.stock_code_name": (
+        '{code}은(는) 종목코드가 아닙니다: 6자리 코드를 쓰세요 (예: 삼성전자는 "005930";'
+        " 종목명은 코드가 아닙니다)"
+    ),
+    "check.stock_code_capitals": (
+        "{code}은(는) 종목코드가 아닙니다: KRX 종목코드는 숫자나 영문 대문자 6자리입니다."
+        ' 대문자로 쓰세요 (예: "005930")'
+    ),
+    "check.stock_code_zeros": (
+        "{code}은(는) 종목코드가 아닙니다: KRX 종목코드는 숫자나 영문 대문자 6자리입니다."
+        ' 앞의 0까지 쓰세요 (예: "005930")'
+    ),
+    "check.blank_keyword": "빈 키워드는 모든 제목에 맞습니다: 단어를 쓰거나 지우세요",
+    "check.needs_symbol": '{kind} 규칙에는 symbol: "005930"이나 symbols: [...]가 필요합니다',
+    "check.needs_level": "price 규칙에는 {levels} 중 하나가 필요합니다",
+    "check.one_condition": 'condition: "이름"과 seq: N 중 하나만 쓰세요',
+    "check.market_status": (
+        '알 수 없는 status {value}: {allowed}, any, 또는 "61" 같은 원래 코드를 쓰세요'
+    ),
+    "check.market_name": '알 수 없는 market {value}: {allowed} 또는 "A" 같은 LS 시장 코드를 쓰세요',
+    "check.volume_window": (
+        "window는 분 단위로 {minutes}분 이상이어야 합니다 (예: 20m, 입력: {value})"
+    ),
+    "check.active_syntax": (
+        '"HH:MM-HH:MM" (뒤에 weekdays, weekends, daily, krx, mon-fri 같은 요일) 또는'
+        ' KRX 정규장 "krx"로 쓰세요 (입력: {value})'
+    ),
+    "check.active_same": "{window}: 시작과 끝이 같습니다. 하루 종일은 00:00-24:00으로 쓰세요",
+    "check.active_24": "{window}: 24:00에 시작할 수 없습니다",
+    "check.active_time": "{window}: {time}은(는) 올바른 시각이 아닙니다",
+    "check.active_day": "알 수 없는 요일 {day}: {days}, weekdays, weekends, daily 중에서 쓰세요",
+    "check.template_braces": (
+        "중괄호가 짝이 맞지 않습니다: 글자 그대로의 중괄호는 {{{{와 }}}}로 쓰세요"
+    ),
+    "check.template_unnamed": "이름 없는 {{}} 자리: 필드 이름을 쓰세요 (예: {{price:,}})",
+    "check.template_field": (
+        "{kind} 이벤트에는 {{{field}}} 필드가 없습니다 (쓸 수 있는 필드: {fields})"
+    ),
+    "check.template_format": (
+        "{placeholder}을(를) 채울 수 없습니다: {field} 값(예: {sample})에 맞지 않는 형식입니다"
+    ),
+    "check.template_format_level": (
+        "{key}: {level}일 때 {placeholder}을(를) 채울 수 없습니다:"
+        " {field} 값(예: {sample})에 맞지 않는 형식입니다"
+    ),
+    "check.slack_one_way": "token(channel과 함께)과 webhook_url 중 하나만 쓰세요",
+    "check.slack_channel": "봇 token을 쓰면 channel도 써야 합니다",
 }
 
 MARKET_STATUS: dict[str, str] = {

@@ -100,10 +100,10 @@ def test_templates_can_name_disclosure_fields(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("keys", "problem"),
     [
-        ("markets: [nyse]", "kospi"),
-        ("keywords: []", "at least 1"),
-        ("kind: any", "kind"),
-        ('message: "{title}"', "unknown field {title}"),
+        ("markets: [nyse]", "'kospi', 'kosdaq', 'konex', 'other' 중 하나여야"),
+        ("keywords: []", "keywords: 1개 이상"),
+        ("kind: any", "kind: 알 수 없는 키"),
+        ('message: "{title}"', "disclosure 이벤트에는 {title} 필드가 없습니다"),
     ],
 )
 def test_bad_disclosure_rules_say_what_is_wrong(tmp_path: Path, keys: str, problem: str) -> None:

@@ -42,7 +42,9 @@ def test_valid_rules_print_one_summary(tmp_path: Path, capsys: pytest.CaptureFix
     )
     code, out = check(capsys, str(tmp_path))
     assert code == 0
-    assert out == [f"{tmp_path}: ok — 3 rules (price 2, vi 1, 1 disabled), 2 channels (console 2)"]
+    assert out == [
+        f"{tmp_path}: 이상 없음 — 규칙 3개 (price 2, vi 1, 꺼짐 1), 채널 2개 (console 2)"
+    ]
 
 
 def test_errors_one_line_each_with_file_and_line(
@@ -63,8 +65,9 @@ def test_errors_one_line_each_with_file_and_line(
     code, out = check(capsys, str(path))
     assert code == 1
     assert out == [
-        f"{path}:11: rule 'a': stat: unknown key",
-        f"{path}:15: rule 'b': above: expected a number such as 80000, got 'lots'",
+        f"{path}:11: 규칙 'a': stat: 알 수 없는 키 (쓸 수 있는 키: active, cooldown, enabled,"
+        " event, kind, message, name, notify, state, symbol, symbols)",
+        f"{path}:15: 규칙 'b': above: 80000 같은 숫자여야 합니다 (입력: 'lots')",
     ]
 
 
@@ -75,11 +78,11 @@ def test_missing_variable_is_a_warning_unless_strict(
     path = write_rules(tmp_path, "- {name: a, event: vi}", header=TELEGRAM)
     code, out = check(capsys, str(path))
     assert code == 0
-    assert out[0] == f"{path}:5: warning: environment variable ALERTBOT_TEST_TOKEN is not set"
-    assert out[1].startswith(f"{path}: ok — 1 rules (vi 1), 2 channels (console 1, telegram 1)")
+    assert out[0] == f"{path}:5: 경고: 환경 변수 ALERTBOT_TEST_TOKEN이(가) 설정되지 않았습니다"
+    assert out[1] == f"{path}: 이상 없음 — 규칙 1개 (vi 1), 채널 2개 (console 1, telegram 1)"
     code, out = check(capsys, "--strict", str(path))
     assert code == 1
-    assert out == [f"{path}:5: environment variable ALERTBOT_TEST_TOKEN is not set"]
+    assert out == [f"{path}:5: 환경 변수 ALERTBOT_TEST_TOKEN이(가) 설정되지 않았습니다"]
 
 
 def test_channel_keys_are_checked_for_their_type(
@@ -92,10 +95,14 @@ def test_channel_keys_are_checked_for_their_type(
     path = write_rules(tmp_path, "- {name: a, event: vi}", header=header)
     code, out = check(capsys, str(path))
     assert code == 1
-    assert out[0] == f"{path}:3: channel 'phone': chat_id: Field required"
-    assert out[1] == f"{path}:6: channel 'phone': chat: unknown key"
-    assert out[2] == f"{path}:7: channel 'log': color: unknown key"
-    assert out[3].startswith(f"{path}:8: channel 'pager': unknown channel type 'beeper'")
+    assert out[0] == f"{path}:3: 채널 'phone': chat_id: 꼭 써야 하는 키가 없습니다"
+    assert out[1].startswith(f"{path}:6: 채널 'phone': chat: 알 수 없는 키 (쓸 수 있는 키:")
+    assert "chat_id, commands" in out[1]
+    assert out[2] == f"{path}:7: 채널 'log': color: 알 수 없는 키 (쓸 수 있는 키: 없음)"
+    assert out[3].startswith(
+        f"{path}:8: 채널 'pager': 알 수 없는 채널 type 'beeper' (쓸 수 있는 값:"
+    )
+    assert "console, " in out[3] and "telegram" in out[3]
 
 
 def test_an_unset_chat_id_only_warns(
@@ -108,7 +115,7 @@ def test_an_unset_chat_id_only_warns(
     path = write_rules(tmp_path, "- {name: a, event: vi}", header=header)
     code, out = check(capsys, str(path))
     assert code == 0, out
-    assert out[0] == f"{path}:6: warning: environment variable ALERTBOT_TEST_CHAT is not set"
+    assert out[0] == f"{path}:6: 경고: 환경 변수 ALERTBOT_TEST_CHAT이(가) 설정되지 않았습니다"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -129,15 +136,15 @@ def test_cli_accepts_the_shipped_rules_without_secrets() -> None:
     lines = result.stdout.splitlines()
     assert (
         lines[0]
-        == "rules/example.yaml:36: warning: environment variable TELEGRAM_BOT_TOKEN is not set"
+        == "rules/example.yaml:36: 경고: 환경 변수 TELEGRAM_BOT_TOKEN이(가) 설정되지 않았습니다"
     )
     assert lines[-1].startswith(
-        "rules: ok — 14 rules (condition 1, disclosure 1, fill 2, limit 1, market 1, news 2,"
-        " price 3, vi 2,"
+        "rules: 이상 없음 — 규칙 14개 (condition 1, disclosure 1, fill 2, limit 1, market 1,"
+        " news 2, price 3, vi 2,"
     )
     strict = run_cli("check", "--strict", "rules")
     assert strict.returncode == 1
-    assert "rules/example.yaml:36: environment variable TELEGRAM_BOT_TOKEN is not set" in (
+    assert "rules/example.yaml:36: 환경 변수 TELEGRAM_BOT_TOKEN이(가) 설정되지 않았습니다" in (
         strict.stdout
     )
 
@@ -147,7 +154,10 @@ def test_cli_rejects_a_bad_file(tmp_path: Path) -> None:
     path.write_text("rules:\n  - name: a\n    event: vi\n    symbols: [\n", encoding="utf-8")
     result = run_cli("check", str(path))
     assert result.returncode == 1
-    assert result.stdout.startswith(f"{path}:5: YAML: ")
+    assert result.stdout == (
+        f"{path}:5: YAML 문법 오류 (1번째 칸): 값이 있어야 할 자리에 값이 없습니다:"
+        " 괄호와 따옴표가 닫혔는지 보세요\n"
+    )
 
 
 def test_check_warns_of_unlisted_codes_when_the_stock_master_is_at_hand(
@@ -168,7 +178,8 @@ def test_check_warns_of_unlisted_codes_when_the_stock_master_is_at_hand(
     code, out = check(capsys, str(rules))
     assert code == 0
     assert out[0] == (
-        f"{path}:9: warning: rule 'a': 000600 is not a listed stock (closest: SK하이닉스(000660))"
+        f"{path}:9: 경고: 규칙 'a': 000600은(는) 상장 종목이 아닙니다"
+        " (비슷한 종목: SK하이닉스(000660))"
     )
     monkeypatch.setenv("ALERTBOT_STATE", str(tmp_path / "none.db"))
     assert check(capsys, str(rules)) == (0, [out[-1]])

@@ -37,14 +37,14 @@ TEMPLATES = [
     ("condition", "{condition_label} {matches_text}", None),
     ("market", "{market_ko} {label_text}", None),
     ("news", "{title} {symbols_text}", None),
-    ("vi", "{price}", "unknown field {price} for vi events"),
-    ("news", "{title:,}", "bad template"),
-    ("price", "{price:%Y}", "bad template"),
-    ("price", "{0}", "unnamed"),
-    ("price", "{}", "unnamed"),
-    ("price", "{price", "bad template"),
-    ("price", "price}", "bad template"),
-    ("price", "{display.nope}", "bad template"),
+    ("vi", "{price}", "vi 이벤트에는 {price} 필드가 없습니다"),
+    ("news", "{title:,}", "{title:,}을(를) 채울 수 없습니다: title 값"),
+    ("price", "{price:%Y}", "{price:%Y}을(를) 채울 수 없습니다: price 값"),
+    ("price", "{0}", "이름 없는 {} 자리"),
+    ("price", "{}", "이름 없는 {} 자리"),
+    ("price", "{price", "중괄호가 짝이 맞지 않습니다"),
+    ("price", "price}", "중괄호가 짝이 맞지 않습니다"),
+    ("price", "{display.nope}", "{display.nope}을(를) 채울 수 없습니다"),
 ]
 
 

@@ -86,7 +86,9 @@ async def test_edit_break_fix(
     write(folder, WITH_VI + "  - name: broken\n    event: vi\n    stat: triggered\n")
     await fake_telegram.wait_for(lambda: any("규칙을 다시 읽지 못했습니다" in t for t in texts()))
     [notice] = [t for t in texts() if "규칙을 다시 읽지 못했습니다" in t]
-    assert f"{folder / 'rules.yaml'}:17: rule 'broken': stat: unknown key" in notice
+    assert (
+        f"{folder / 'rules.yaml'}:17: 규칙 'broken': stat: 알 수 없는 키 (쓸 수 있는 키:" in notice
+    )
     await kiwoom_sim.push([vi_entry("005930", "삼성전자", price=79100, hhmmss="091000")])
     await fake_telegram.wait_for(lambda: any("79,100" in t for t in texts()))
     assert vi_registered(kiwoom_sim)
@@ -210,7 +212,7 @@ async def test_zero_rules_keep_the_last_good_ones_and_their_cooldowns(
         (folder / "rules.yaml").unlink()
     await fake_telegram.wait_for(lambda: any("규칙을 다시 읽지 못했습니다" in t for t in texts()))
     [notice] = [t for t in texts() if "규칙을 다시 읽지 못했습니다" in t]
-    assert f"{folder}:0: no rule" in notice and "nothing would be watched" in notice
+    assert f"{folder}:0: {folder}에 규칙" in notice and "아무것도 감시하지 않게 됩니다" in notice
     assert [r.rule.name for r in running.engine.ruleset.rules] == ["headlines", "vi-samsung"]
     assert vi_registered(kiwoom_sim)
     assert running.engine.cooldowns._fired == cooled

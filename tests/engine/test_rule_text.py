@@ -8,6 +8,7 @@ from typing import ClassVar
 
 import pytest
 
+from alertbot import i18n
 from alertbot.cli import main
 from alertbot.engine.rules import load_rules
 from alertbot.engine.yamlsource import RulesError
@@ -42,15 +43,15 @@ def test_a_news_rule_symbol_list_in_flow_style(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("written", "fragment"),
     [
-        ('symbol: "5930"', "'5930' is not a stock code"),
-        ("symbol: 5930", "leading zeros included"),
-        ("symbol: 삼성전자", '"005930" for 삼성전자 (names are not codes)'),
-        ("symbols: [5930, 660]", "symbols.0: '5930' is not a stock code"),
-        ("symbols: [005930, 660]", "symbols.1: '660' is not a stock code"),
-        ("symbol: 0001a0", "in capitals"),
-        ("symbol: 0005930", "'0005930' is not a stock code"),
-        ("symbol: true", "expected a stock code"),
-        ("symbol: 1e5", "'1e5' is not a stock code"),
+        ('symbol: "5930"', "'5930'은(는) 종목코드가 아닙니다"),
+        ("symbol: 5930", "앞의 0까지 쓰세요"),
+        ("symbol: 삼성전자", '삼성전자는 "005930"; 종목명은 코드가 아닙니다'),
+        ("symbols: [5930, 660]", "symbols[0]: '5930'은(는) 종목코드가 아닙니다"),
+        ("symbols: [005930, 660]", "symbols[1]: '660'은(는) 종목코드가 아닙니다"),
+        ("symbol: 0001a0", "대문자로 쓰세요"),
+        ("symbol: 0005930", "'0005930'은(는) 종목코드가 아닙니다"),
+        ("symbol: true", '"005930" 같은 종목코드여야 합니다 (입력: True)'),
+        ("symbol: 1e5", "'1e5'은(는) 종목코드가 아닙니다"),
     ],
 )
 def test_a_wrong_code_is_an_error_at_its_line(tmp_path: Path, written: str, fragment: str) -> None:
@@ -78,8 +79,8 @@ def test_an_unlisted_code_warns_with_the_closest_names(tmp_path: Path) -> None:
     path = write_rules(tmp_path, "- name: a\n  event: vi\n  symbols: [005930, 005931]")
     loaded = load_rules(tmp_path, env={}, stocks=Listed())
     assert [str(w) for w in loaded.warnings] == [
-        f"{path}:{FIRST_RULE_LINE + 2}: warning: rule 'a': 005931 is not a listed stock"
-        " (closest: 삼성전자(005930))"
+        f"{path}:{FIRST_RULE_LINE + 2}: 경고: 규칙 'a': 005931은(는) 상장 종목이 아닙니다"
+        " (비슷한 종목: 삼성전자(005930))"
     ]
     assert load_rules(tmp_path, env={}).warnings == []  # no stock list at hand: nothing to say
 
@@ -103,7 +104,9 @@ def test_merge_keys_override_as_yaml_defines(tmp_path: Path) -> None:
 def test_a_key_written_twice_is_still_an_error(tmp_path: Path) -> None:
     text = HEADER + "x-base: &base {event: vi}\nrules:\n  - {<<: *base, name: a, name: b}\n"
     (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
-    with pytest.raises(RulesError, match=r"r\.yaml:10: YAML: duplicate key 'name'"):
+    with pytest.raises(
+        RulesError, match=r"r\.yaml:10: YAML 문법 오류 \(26번째 칸\): 키 'name'이\(가\) 두 번"
+    ):
         load_rules(tmp_path, env={})
 
 
@@ -115,7 +118,7 @@ KOREAN_RULES = HEADER + (
 )
 
 
-def test_a_cp949_file_is_named_and_located(tmp_path: Path) -> None:
+def test_a_cp949_file_is_named_and_located(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Windows' default in Korea: the error is at the first Korean line and says what to do."""
     path = tmp_path / "r.yaml"
     path.write_bytes(KOREAN_RULES.encode("cp949"))
@@ -125,7 +128,16 @@ def test_a_cp949_file_is_named_and_located(tmp_path: Path) -> None:
     assert (problem.file, problem.line) == (str(path), 10)
     assert "cp949(EUC-KR)" in problem.message
     assert "UTF-8로 다시 저장하세요" in problem.message
-    assert "save as UTF-8" in problem.message
+    monkeypatch.setenv("ALERTBOT_LANG", "en")
+    i18n.use(None)
+    try:
+        with pytest.raises(RulesError) as caught:
+            load_rules(tmp_path, env={})
+    finally:
+        i18n.use(None)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line) == (str(path), 10)
+    assert "cp949 (EUC-KR): save it as UTF-8" in problem.message
 
 
 def test_other_bytes_are_not_called_cp949(tmp_path: Path) -> None:
@@ -159,10 +171,11 @@ def test_no_rules_loads_as_empty_but_is_an_error_when_rules_are_required(tmp_pat
     with pytest.raises(RulesError) as caught:
         load_rules(tmp_path, env={}, require_rules=True)
     assert [str(p) for p in caught.value.problems] == [
-        f"{tmp_path}:0: no rule files (*.yaml, *.yml) in {tmp_path}: nothing would be watched"
+        f"{tmp_path}:0: {tmp_path}에 규칙 파일(*.yaml, *.yml)이 없습니다:"
+        " 아무것도 감시하지 않게 됩니다"
     ]
     (tmp_path / "channels.yaml").write_text(HEADER, encoding="utf-8")
-    with pytest.raises(RulesError, match=r"no rules in .*: nothing would be watched"):
+    with pytest.raises(RulesError, match=r"에 규칙이 없습니다: 아무것도 감시하지 않게 됩니다"):
         load_rules(tmp_path, env={}, require_rules=True)
 
 
@@ -170,7 +183,7 @@ def test_check_on_a_folder_without_rules_fails(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["check", str(tmp_path)]) == 1
-    assert "no rule files (*.yaml, *.yml)" in capsys.readouterr().out
+    assert "규칙 파일(*.yaml, *.yml)이 없습니다" in capsys.readouterr().out
 
 
 def test_listed_stocks_name_the_closest_codes(tmp_path: Path) -> None:
@@ -182,5 +195,5 @@ def test_listed_stocks_name_the_closest_codes(tmp_path: Path) -> None:
     assert listed.closest("999999") == []
     path = write_rules(tmp_path, "- name: a\n  event: vi\n  symbol: 000600")
     [warning] = load_rules(tmp_path, env={}, stocks=listed).warnings
-    assert str(warning).startswith(f"{path}:{FIRST_RULE_LINE + 2}: warning: rule 'a': 000600")
+    assert str(warning).startswith(f"{path}:{FIRST_RULE_LINE + 2}: 경고: 규칙 'a': 000600")
     assert "SK하이닉스(000660)" in warning.message

@@ -76,47 +76,83 @@ def test_active_key_parses(tmp_path: Path) -> None:
 
 INVALID = [
     # (rules YAML, fragment of the message, line offset from the first rule)
-    ("- {name: a, event: vi, stat: triggered}", "stat: unknown key", 0),
-    ("- name: a\n  event: vi\n  stat: triggered", "rule 'a': stat: unknown key", 2),
-    ("- name: a\n  event: vi\n  state: fired", "state: Input should be", 2),
-    ("- name: a\n  event: vi\n  kind: both", "kind: Input should be", 2),
-    ("- name: a\n  event: volcano", "unknown event 'volcano'", 0),
-    ("- name: a", "missing key 'event'", 0),
-    ("- {event: vi}", "name: Field required", 0),
-    ("- {name: off, event: vi}", "put the text in quotes", 0),
-    ("- name: a\n  event: vi\n  cooldown: soon", "expected a duration", 2),
-    ("- name: a\n  event: vi\n  cooldown: -5", "expected a duration", 2),
-    ("- name: a\n  event: vi\n  enabled: maybe", "enabled", 2),
-    ("- name: a\n  event: vi\n  symbols: []", "symbols", 2),
-    ("- name: a\n  event: vi\n  symbol: [1, 2]", "symbol", 2),
-    ("- name: a\n  event: vi\n  notify: [pager]", "unknown channel 'pager'", 2),
-    ("- name: a\n  event: price\n  above: 80000", "needs symbol", 0),
-    ('- name: a\n  event: price\n  symbol: "005930"', "needs one of above", 0),
-    ('- name: a\n  event: price\n  symbol: "005930"\n  above: "8만"', "expected a number", 3),
-    ('- name: a\n  event: price\n  symbol: "005930"\n  above: -1', "greater than 0", 3),
-    ('- name: a\n  event: price\n  symbol: "005930"\n  above: true', "expected a number", 3),
-    ('- name: a\n  event: price\n  symbol: "005930"\n  above: .inf', "expected a number", 3),
-    ('- name: a\n  event: price\n  symbol: "005930"\n  change_pct_below: .nan', "a number", 3),
-    ("- name: a\n  event: condition", "give condition", 0),
-    ("- name: a\n  event: condition\n  condition: x\n  seq: 1", "one of them", 0),
-    ("- name: a\n  event: condition\n  seq: abc", "seq", 2),
-    ("- name: a\n  event: condition\n  seq: 1\n  action: snapshot", "action", 3),
-    ("- name: a\n  event: fill\n  side: long", "side", 2),
-    ("- name: a\n  event: fill\n  status: 완료", "status", 2),
-    ("- name: a\n  event: market\n  status: [halt]", "unknown status 'halt'", 2),
-    ("- name: a\n  event: market\n  markets: [nasdaq]", "unknown market 'nasdaq'", 2),
-    ('- name: a\n  event: market\n  symbol: "005930"', "symbol: unknown key", 2),
-    ("- name: a\n  event: news\n  keywords: []", "keywords", 2),
-    ("- name: a\n  event: news\n  keywords: ['']", "keywords", 2),
-    ("- name: a\n  event: news\n  keywords: [리튬, '  ']", "a blank keyword", 2),
-    ("- name: a\n  event: news\n  keywords: [리튬]\n  exclude: ['\u3000']", "a blank keyword", 3),
-    ("- name: a\n  event: vi\n  active: 9-15", 'expected "HH:MM-HH:MM"', 2),
-    ("- name: a\n  event: vi\n  active: 09:00-15:30 someday", "unknown day", 2),
-    ("- name: a\n  event: vi\n  message: '{price}'", "unknown field {price} for vi", 2),
-    ("- name: a\n  event: news\n  message: '{title:,}'", "bad template", 2),
-    ("- name: a\n  event: vi\n  message: '{}'", "unnamed {}", 2),
-    ("- name: a\n  event: vi\n  message: '{display'", "bad template", 2),
-    ("- {name: a, event: vi}\n- {name: a, event: fill}", "name already used at", 1),
+    (
+        "- {name: a, event: vi, stat: triggered}",
+        "stat: 알 수 없는 키 (쓸 수 있는 키: active, cooldown,",
+        0,
+    ),
+    ("- name: a\n  event: vi\n  stat: triggered", "규칙 'a': stat: 알 수 없는 키", 2),
+    (
+        "- name: a\n  event: vi\n  state: fired",
+        "state: 'triggered', 'released', 'any' 중 하나여야 합니다 (입력: 'fired')",
+        2,
+    ),
+    ("- name: a\n  event: vi\n  kind: both", "kind: 'static', 'dynamic', 'any' 중 하나여야", 2),
+    ("- name: a\n  event: volcano", "알 수 없는 event 'volcano' (쓸 수 있는 값: 'vi', 'price',", 0),
+    ("- name: a", "'event' 키가 없습니다", 0),
+    ("- {event: vi}", "이름 없는 규칙: name: 꼭 써야 하는 키가 없습니다", 0),
+    ("- {name: off, event: vi}", "true/false로 읽습니다: 글자로 쓰려면 따옴표로 감싸세요", 0),
+    ("- name: a\n  event: vi\n  cooldown: soon", "cooldown: 60s, 5m, 1h 같은 기간이어야", 2),
+    ("- name: a\n  event: vi\n  cooldown: -5", "기간이어야 합니다 (입력: -5)", 2),
+    ("- name: a\n  event: vi\n  enabled: maybe", "enabled: true나 false여야", 2),
+    ("- name: a\n  event: vi\n  symbols: []", "symbols: 1개 이상", 2),
+    ("- name: a\n  event: vi\n  symbol: [1, 2]", 'symbol: "005930" 같은 종목코드여야', 2),
+    (
+        "- name: a\n  event: vi\n  notify: [pager]",
+        "알 수 없는 채널 'pager' (정의된 채널: log, phone)",
+        2,
+    ),
+    ("- name: a\n  event: price\n  above: 80000", "price 규칙에는 symbol:", 0),
+    (
+        '- name: a\n  event: price\n  symbol: "005930"',
+        "above, below, change_pct_above, change_pct_below 중 하나가 필요",
+        0,
+    ),
+    (
+        '- name: a\n  event: price\n  symbol: "005930"\n  above: "8만"',
+        "above: 80000 같은 숫자여야",
+        3,
+    ),
+    ('- name: a\n  event: price\n  symbol: "005930"\n  above: -1', "0보다 커야", 3),
+    (
+        '- name: a\n  event: price\n  symbol: "005930"\n  above: true',
+        "숫자여야 합니다 (입력: True)",
+        3,
+    ),
+    (
+        '- name: a\n  event: price\n  symbol: "005930"\n  above: .inf',
+        "숫자여야 합니다 (입력: inf)",
+        3,
+    ),
+    ('- name: a\n  event: price\n  symbol: "005930"\n  change_pct_below: .nan', "숫자여야", 3),
+    ("- name: a\n  event: condition", "seq: N 중 하나만", 0),
+    ("- name: a\n  event: condition\n  condition: x\n  seq: 1", "중 하나만 쓰세요", 0),
+    ("- name: a\n  event: condition\n  seq: abc", "seq: 형식", 2),
+    (
+        "- name: a\n  event: condition\n  seq: 1\n  action: snapshot",
+        "action: 'enter', 'exit', 'any' 중",
+        3,
+    ),
+    ("- name: a\n  event: fill\n  side: long", "side: 'buy', 'sell', 'any' 중", 2),
+    ("- name: a\n  event: fill\n  status: 완료", "status[0]:", 2),
+    ("- name: a\n  event: market\n  status: [halt]", "알 수 없는 status 'halt'", 2),
+    ("- name: a\n  event: market\n  markets: [nasdaq]", "알 수 없는 market 'nasdaq'", 2),
+    ('- name: a\n  event: market\n  symbol: "005930"', "symbol: 알 수 없는 키", 2),
+    ("- name: a\n  event: news\n  keywords: []", "keywords: 1개 이상", 2),
+    ("- name: a\n  event: news\n  keywords: ['']", "keywords[0]: 빈 키워드", 2),
+    ("- name: a\n  event: news\n  keywords: [리튬, '  ']", "keywords[1]: 빈 키워드는", 2),
+    (
+        "- name: a\n  event: news\n  keywords: [리튬]\n  exclude: ['\u3000']",
+        "exclude[0]: 빈 키워드는",
+        3,
+    ),
+    ("- name: a\n  event: vi\n  active: 9-15", 'active: "HH:MM-HH:MM"', 2),
+    ("- name: a\n  event: vi\n  active: 09:00-15:30 someday", "알 수 없는 요일 'someday'", 2),
+    ("- name: a\n  event: vi\n  message: '{price}'", "vi 이벤트에는 {price} 필드가 없습니다", 2),
+    ("- name: a\n  event: news\n  message: '{title:,}'", "{title:,}을(를) 채울 수 없습니다", 2),
+    ("- name: a\n  event: vi\n  message: '{}'", "이름 없는 {} 자리", 2),
+    ("- name: a\n  event: vi\n  message: '{display'", "중괄호가 짝이 맞지 않습니다", 2),
+    ("- {name: a, event: vi}\n- {name: a, event: fill}", "이름이 이미", 1),
 ]
 
 
@@ -135,7 +171,7 @@ def test_errors_name_the_rule(tmp_path: Path) -> None:
     write_rules(tmp_path, "- name: samsung\n  event: vi\n  sate: triggered")
     with pytest.raises(RulesError) as caught:
         load_rules(tmp_path, env={})
-    assert "rule 'samsung'" in str(caught.value)
+    assert "규칙 'samsung'" in str(caught.value)
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
@@ -147,23 +183,27 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
 
 HEADER_INVALID = [
     # (whole file, fragment, line)
-    ("channels:\n  a: {token: x}\nrules: []\n", "channel 'a': type: Field required", 2),
-    ("defaults:\n  cooldown: later\n", "expected a duration", 2),
-    ("defaults:\n  notify: [nowhere]\n", "defaults: notify: unknown channel 'nowhere'", 2),
-    ("defaults:\n  admin: [nowhere]\n", "defaults: admin: unknown channel 'nowhere'", 2),
-    ("defaults:\n  mute: 1\n", "mute: unknown key", 2),
-    ("rule:\n  - {name: a, event: vi}\n", "unknown top-level key 'rule'", 1),
-    ("rules: {name: a}\n", "rules: expected a list", 1),
-    ("- a\n- b\n", "expected a mapping", 1),
-    ("rules:\n  - name: a\n    event: vi\n    event: fill\n", "duplicate key 'event'", 4),
-    ("rules:\n  - name: [a\n", "YAML", 3),
-    ("rules:\n  - !!python/object:os.system {name: a}\n", "YAML", 2),
+    ("channels:\n  a: {token: x}\nrules: []\n", "채널 'a': type: 꼭 써야 하는 키가 없습니다", 2),
+    ("defaults:\n  cooldown: later\n", "defaults: cooldown: 60s, 5m, 1h 같은", 2),
+    ("defaults:\n  notify: [nowhere]\n", "defaults: notify: 알 수 없는 채널 'nowhere'", 2),
+    ("defaults:\n  admin: [nowhere]\n", "defaults: admin: 알 수 없는 채널 'nowhere'", 2),
+    ("defaults:\n  mute: 1\n", "defaults: mute: 알 수 없는 키", 2),
+    ("rule:\n  - {name: a, event: vi}\n", "알 수 없는 최상위 키 'rule'", 1),
+    ("rules: {name: a}\n", "rules: 규칙의 목록이어야", 1),
+    ("- a\n- b\n", "channels, defaults, rules를 담은 매핑이어야", 1),
+    ("rules:\n  - name: a\n    event: vi\n    event: fill\n", "키 'event'이(가) 두 번 있습니다", 4),
+    ("rules:\n  - name: [a\n", "YAML 문법 오류 (1번째 칸): '['로 연 목록이 닫히지", 3),
     (
-        "channels:\n  t: {type: telegram, token: '${NOPE}', chat_id: 1}\n",
-        "environment variable NOPE is not set",
+        "rules:\n  - !!python/object:os.system {name: a}\n",
+        "태그 !!python/object:os.system은(는) 규칙 파일에서 쓸 수 없습니다",
         2,
     ),
-    ("rules:\n  - {name: a, event: vi}\n", "no channel", 2),
+    (
+        "channels:\n  t: {type: telegram, token: '${NOPE}', chat_id: 1}\n",
+        "환경 변수 NOPE이(가) 설정되지 않았습니다",
+        2,
+    ),
+    ("rules:\n  - {name: a, event: vi}\n", "보낼 채널이 없습니다", 2),
 ]
 
 
@@ -184,8 +224,8 @@ def test_names_and_defaults_are_unique_across_files(tmp_path: Path) -> None:
     with pytest.raises(RulesError) as caught:
         load_rules(tmp_path, env={})
     text = str(caught.value)
-    assert f"rule 'a': name already used at {tmp_path / 'one.yaml'}:" in text
-    assert "defaults already given at" in text
+    assert f"규칙 'a': 이름이 이미 {tmp_path / 'one.yaml'}:9에서 쓰였습니다" in text
+    assert f"defaults가 이미 {tmp_path / 'one.yaml'}:5에 있습니다" in text
 
 
 def test_files_share_channels_and_defaults(tmp_path: Path) -> None:
@@ -211,7 +251,7 @@ def test_missing_variable_can_be_a_warning(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     loaded = load_rules(tmp_path, env={}, missing="warning")
     assert [str(w) for w in loaded.warnings] == [
-        f"{path}:2: warning: environment variable TOKEN is not set"
+        f"{path}:2: 경고: 환경 변수 TOKEN이(가) 설정되지 않았습니다"
     ]
     assert loaded.channels["t"].options["token"] == "${TOKEN}"
     assert loaded.channel_sources["t"].unresolved == {"token"}
@@ -233,15 +273,13 @@ def test_channel_options_are_checked_by_the_given_check(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(RulesError) as caught:
         load_rules(tmp_path, env={}, missing="warning", check_channel=check)
-    assert [str(p) for p in caught.value.problems] == [
-        f"{path}:5: channel 'p': colour: unknown key"
-    ]
+    assert [str(p) for p in caught.value.problems] == [f"{path}:5: 채널 'p': colour: unknown key"]
     text = text.replace("    colour: red\n", "")
     path.write_text(text, encoding="utf-8")
     loaded = load_rules(tmp_path, env={}, missing="warning", check_channel=check)
     assert [str(w) for w in loaded.warnings] == [
-        f"{path}:4: warning: environment variable PAGER is not set",
-        f"{path}:4: warning: channel 'p': number: must be digits",
+        f"{path}:4: 경고: 환경 변수 PAGER이(가) 설정되지 않았습니다",
+        f"{path}:4: 경고: 채널 'p': number: must be digits",
     ]
     assert loaded.warnings[1].severity == "warning"
     with pytest.raises(RulesError, match="number: must be digits"):
@@ -250,7 +288,7 @@ def test_channel_options_are_checked_by_the_given_check(tmp_path: Path) -> None:
 
 
 def test_missing_path_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(RulesError, match="no such file or folder"):
+    with pytest.raises(RulesError, match="파일이나 폴더가 없습니다"):
         load_rules(tmp_path / "nope", env={})
 
 

@@ -91,7 +91,7 @@ def test_a_template_is_checked_against_the_rule_s_own_levels(tmp_path: Path) -> 
         load_rules(tmp_path, env={})
     [problem] = caught.value.problems
     assert problem.line == 13  # the message's own line
-    assert "message: bad template with change_pct_above: 5.5" in problem.message
+    assert "message: change_pct_above: 5.5일 때 {level:d}을(를) 채울 수 없습니다" in problem.message
     assert problem.file == str(path)
     whole = rule.replace("change_pct_above: 5.5", "above: 80000")
     assert ruleset(tmp_path, whole).rules  # {level:d} suits a whole-won level

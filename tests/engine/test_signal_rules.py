@@ -36,19 +36,47 @@ VOLUME = '- name: a\n  event: volume\n  symbol: "000660"\n  ratio_above: 5\n'
 
 INVALID = [
     # (rules, fragment of the message, line offset from the rule's first line)
-    ("- name: a\n  event: limit\n  direction: sideways", "direction: Input should be", 2),
-    ("- name: a\n  event: limit\n  state: left", "state: Input should be", 2),
-    ("- name: a\n  event: limit\n  ratio_above: 5", "ratio_above: unknown key", 2),
-    ('- name: a\n  event: volume\n  symbol: "000660"', "ratio_above: Field required", 0),
-    ("- name: a\n  event: volume\n  ratio_above: 5", "a volume rule needs symbol", 0),
-    ('- name: a\n  event: volume\n  symbol: "000660"\n  ratio_above: 1', "greater than 1", 3),
-    ('- name: a\n  event: volume\n  symbol: "000660"\n  ratio_above: 큰', "a number", 3),
-    (VOLUME + "  window: 2m", "at least 3m", 4),
-    (VOLUME + "  window: 90s", "whole minutes", 4),
-    (VOLUME + "  window: soon", "expected a duration", 4),
-    (VOLUME + "  windw: 5m", "windw: unknown key", 4),
-    ("- name: a\n  event: volume\n  message: '{price}'", "unknown field {price} for volume", 2),
-    ("- name: a\n  event: limit\n  message: '{ratio}'", "unknown field {ratio} for limit", 2),
+    (
+        "- name: a\n  event: limit\n  direction: sideways",
+        "direction: 'up', 'down', 'any' 중 하나여야",
+        2,
+    ),
+    (
+        "- name: a\n  event: limit\n  state: left",
+        "state: 'reached', 'released', 'any' 중 하나여야",
+        2,
+    ),
+    ("- name: a\n  event: limit\n  ratio_above: 5", "ratio_above: 알 수 없는 키", 2),
+    (
+        '- name: a\n  event: volume\n  symbol: "000660"',
+        "ratio_above: 꼭 써야 하는 키가 없습니다",
+        0,
+    ),
+    ("- name: a\n  event: volume\n  ratio_above: 5", "volume 규칙에는 symbol:", 0),
+    (
+        '- name: a\n  event: volume\n  symbol: "000660"\n  ratio_above: 1',
+        "ratio_above: 1보다 커야",
+        3,
+    ),
+    (
+        '- name: a\n  event: volume\n  symbol: "000660"\n  ratio_above: 큰',
+        "ratio_above: 80000 같은 숫자여야",
+        3,
+    ),
+    (VOLUME + "  window: 2m", "3분 이상", 4),
+    (VOLUME + "  window: 90s", "window는 분 단위로", 4),
+    (VOLUME + "  window: soon", "window: 60s, 5m, 1h 같은 기간이어야", 4),
+    (VOLUME + "  windw: 5m", "windw: 알 수 없는 키", 4),
+    (
+        "- name: a\n  event: volume\n  message: '{price}'",
+        "volume 이벤트에는 {price} 필드가 없습니다",
+        2,
+    ),
+    (
+        "- name: a\n  event: limit\n  message: '{ratio}'",
+        "limit 이벤트에는 {ratio} 필드가 없습니다",
+        2,
+    ),
 ]
 
 

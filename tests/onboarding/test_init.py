@@ -25,7 +25,7 @@ def test_init_makes_a_starter_that_check_passes(
     assert "setup telegram" in capsys.readouterr().out
 
     assert main(["check", str(rules)]) == 0
-    assert "ok — 4 rules" in capsys.readouterr().out
+    assert "이상 없음 — 규칙 4개" in capsys.readouterr().out
     filled = {"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_CHAT_ID": "42"}
     with pytest.MonkeyPatch.context() as patch:
         for name, value in filled.items():

@@ -140,7 +140,10 @@ def test_bad_rules_say_file_and_line(
     bad = tmp_path / "bad.yaml"
     bad.write_text("rules:\n  - name: x\n    event: nonsense\n", encoding="utf-8")
     assert main(["replay", str(recording), "--rules", str(bad)]) == 1
-    assert capsys.readouterr().err == f"{bad}:2: rule 'x': unknown event 'nonsense'\n"
+    assert capsys.readouterr().err == (
+        f"{bad}:2: 규칙 'x': 알 수 없는 event 'nonsense' (쓸 수 있는 값: 'vi', 'price',"
+        " 'condition', 'fill', 'market', 'news', 'limit', 'volume', 'disclosure')\n"
+    )
 
 
 @pytest.mark.parametrize("speed", ["0", "-2", "fast", "inf"])

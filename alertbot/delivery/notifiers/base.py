@@ -18,6 +18,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from alertbot.delivery.notifiers.split import split_text, utf16_len
+from alertbot.engine.invalid import HIDDEN, describe, key_path
+from alertbot.i18n import t
 from alertbot.redaction import Redactor
 
 
@@ -165,19 +167,26 @@ def register(cls: type[Notifier]) -> type[Notifier]:
 
 
 def validate_options(type_: str, options: dict[str, Any]) -> NotifierOptions:
-    """Check a channel's keys for its type; raise ``ValueError`` with a readable message."""
+    """Check a channel's keys for its type; raise ``ValueError("key: what; key: what")`` in
+    the catalog's words. A secret's value is never repeated in the message."""
     cls = NOTIFIERS.get(type_)
     if cls is None:
-        raise ValueError(f"unknown channel type {type_!r} (known: {', '.join(sorted(NOTIFIERS))})")
+        known = ", ".join(sorted(NOTIFIERS))
+        raise ValueError(t("check.channel_type", type=type_, known=known))
     try:
         return cls.Options.model_validate(options)
     except ValidationError as exc:
+        fields = cls.Options.model_fields
+        secrets = {name for name, field in fields.items() if "SecretStr" in str(field.annotation)}
         parts = []
         for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"])
-            what = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-            what = what.removeprefix("Value error, ")
-            parts.append(f"{where}: {what}" if where else what)
+            location = error["loc"]
+            if location and location[0] in secrets:
+                error["input"] = HIDDEN
+            what = describe(error, fields)
+            parts.append(
+                t("check.at_key", key=key_path(location), problem=what) if location else what
+            )
         raise ValueError("; ".join(parts)) from None
 
 

@@ -32,6 +32,7 @@ from alertbot.delivery.notifiers.base import (
     register,
 )
 from alertbot.delivery.notifiers.split import utf16_len
+from alertbot.i18n import t
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
 HEADER_LIMIT = 150
@@ -68,9 +69,9 @@ class SlackOptions(NotifierOptions):
     @model_validator(mode="after")
     def _one_way_in(self) -> SlackOptions:
         if (self.token is None) == (self.webhook_url is None):
-            raise ValueError("give either token (with channel) or webhook_url")
+            raise ValueError(t("check.slack_one_way"))
         if self.token is not None and not self.channel:
-            raise ValueError("channel is required with a bot token")
+            raise ValueError(t("check.slack_channel"))
         return self
 
 

@@ -1,0 +1,187 @@
+"""``alertbot check`` speaks the trader's language: Korean by default, English with
+``ALERTBOT_LANG=en``, and in either one ``file:line: …`` per problem, as specific as ever."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from alertbot import i18n
+from alertbot.engine.rules import load_rules
+from alertbot.engine.yamlsource import Problem, RulesError
+from tests.engine.support import write_rules
+from tests.engine.test_schema import HEADER_INVALID, INVALID
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BROKEN = """\
+channels:
+  log: {type: console}
+defaults:
+  notify: [log]
+rules:
+  - name: vi-all
+    event: vi
+    stat: triggered
+  - name: samsung
+    event: price
+    symbol: "005930"
+    above: lots
+  - name: hynix
+    event: vi
+    symbols: [660]
+  - name: paged
+    event: fill
+    notify: [pager]
+  - name: released
+    event: vi
+    state: fired
+"""
+UNCLOSED = 'rules:\n  - {name: broken, event: vi, symbols: ["005930"\n'
+
+VI_KEYS = "active, cooldown, enabled, event, kind, message, name, notify, state, symbol, symbols"
+
+KOREAN = [
+    "a.yaml:8: 규칙 'vi-all': stat: 알 수 없는 키 (쓸 수 있는 키: " + VI_KEYS + ")",
+    "a.yaml:12: 규칙 'samsung': above: 80000 같은 숫자여야 합니다 (입력: 'lots')",
+    "a.yaml:15: 규칙 'hynix': symbols[0]: '660'은(는) 종목코드가 아닙니다:"
+    ' KRX 종목코드는 숫자나 영문 대문자 6자리입니다. 앞의 0까지 쓰세요 (예: "005930")',
+    "a.yaml:18: 규칙 'paged': 알 수 없는 채널 'pager' (정의된 채널: log)",
+    "a.yaml:21: 규칙 'released': state: 'triggered', 'released', 'any' 중 하나여야 합니다"
+    " (입력: 'fired')",
+    "b.yaml:3: YAML 문법 오류 (1번째 칸): '['로 연 목록이 닫히지 않았습니다:"
+    " 항목 사이에 ',', 끝에 ']'를 쓰세요",
+]
+ENGLISH = [
+    "a.yaml:8: rule 'vi-all': stat: unknown key (keys: " + VI_KEYS + ")",
+    "a.yaml:12: rule 'samsung': above: expected a number such as 80000, got 'lots'",
+    "a.yaml:15: rule 'hynix': symbols[0]: '660' is not a stock code: a KRX code is"
+    ' 6 digits or capital letters; write it with its leading zeros, such as "005930"',
+    "a.yaml:18: rule 'paged': unknown channel 'pager' (channels: log)",
+    "a.yaml:21: rule 'released': state: expected one of 'triggered', 'released', 'any',"
+    " got 'fired'",
+    "b.yaml:3: YAML syntax error at column 1: a list opened with '[' is not closed:"
+    " separate its items with ',' and end it with ']'",
+]
+
+
+def run_check(folder: Path, lang: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("ALERTBOT_LANG", "ALERTBOT_STATE")}
+    env["ALERTBOT_STATE"] = str(folder / "no-state.db")
+    if lang is not None:
+        env["ALERTBOT_LANG"] = lang
+    return subprocess.run(
+        [sys.executable, "-m", "alertbot", "check", "."],
+        cwd=folder,
+        env=env | {"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(("lang", "expected"), [(None, KOREAN), ("en", ENGLISH)])
+def test_check_speaks_the_language_file_line_each(
+    tmp_path: Path, lang: str | None, expected: list[str]
+) -> None:
+    (tmp_path / "a.yaml").write_text(BROKEN, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(UNCLOSED, encoding="utf-8")
+    result = run_check(tmp_path, lang)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == expected
+
+
+ENGLISH_WORDS = re.compile(
+    r"\b(unknown|expected|should|required|input|must|cannot|already|missing|needs?|got"
+    r"|such as|valid|greater|least|field|error|write|quotes|the|is|not|only|one of|give"
+    r"|use|found|while|did|could)\b",
+    re.IGNORECASE,
+)
+"""Words the English texts are made of; none is a rule key, value or identifier below."""
+
+
+def problems(folder: Path) -> list[Problem]:
+    with pytest.raises(RulesError) as caught:
+        load_rules(folder, env={})
+    return caught.value.problems
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f"rules:\n  {rules.replace(chr(10), chr(10) + '  ')}\n" for rules, _, _ in INVALID]
+    + [text for text, _, _ in HEADER_INVALID]
+    + [
+        BROKEN,
+        UNCLOSED,
+        "rules:\n\t- {name: a}\n",
+        "rules:\n  - name: a: b\n",
+        "rules:\n  - name: a\n   event: vi\n",
+        'rules:\n  - name: "a\n',
+        "rules:\n  - name: a\n    event vi\n    x: 1\n",
+        'rules:\n  - name: "\\q"\n',
+        "rules:\n  - name: *nowhere\n",
+        "rules:\n  - name: !!int x\n",
+        "rules:\n  - name: !!python/name:os.system x\n",
+        "rules: []\n---\nrules: []\n",
+        "rules:\n  - name: a\n    event: vi\n    active: '25:00-26:00'\n",
+        "rules:\n  - name: a\n    event: vi\n    active: '10:00-10:00'\n",
+        "rules:\n  - name: a\n    event: vi\n    active: '24:00-10:00'\n",
+        "rules:\n  - name: a\n    event: volume\n    symbol: '005930'\n    ratio_above: 3\n"
+        "    window: 90s\n",
+        "rules:\n  - name: a\n    event: volume\n    ratio_above: 3\n",
+        "rules:\n  - name: a\n    event: vi\n    symbol: 삼성전자\n",
+        "rules:\n  - name: a\n    event: vi\n    symbol: abc123\n",
+        "rules:\n  - name: a\n    event: vi\n    message: '{display:d}'\n",
+        "channels:\n  log: {type: console}\nrules:\n  - {name: a, event: vi, notify: [log]}\n"
+        "  - {name: a, event: vi, notify: [log]}\n",
+    ],
+)
+def test_no_english_in_korean_problems(tmp_path: Path, text: str) -> None:
+    (tmp_path / "rules.yaml").write_text(text, encoding="utf-8")
+    messages = [problem.message for problem in problems(tmp_path)]
+    assert messages
+    english = [m for m in messages if ENGLISH_WORDS.search(m)]
+    assert english == []
+
+
+def test_a_tag_the_yaml_cannot_build_is_a_located_problem(tmp_path: Path) -> None:
+    """``!!int x`` used to escape as a Python ``ValueError`` (a traceback from ``check``)."""
+    path = write_rules(tmp_path, "- {name: !!int x, event: vi}")
+    assert [str(p) for p in problems(tmp_path)] == [
+        f"{path}:9: YAML 문법 오류 (12번째 칸): !!int(으)로 읽을 수 없는 값입니다: 'x'"
+    ]
+
+
+def test_a_tab_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules:\n\t- {name: a, event: vi}\n", encoding="utf-8")
+    assert [str(p) for p in problems(tmp_path)] == [
+        f"{path}:2: YAML 문법 오류 (1번째 칸):"
+        " 탭 문자는 들여쓰기에 쓸 수 없습니다: 공백으로 바꾸세요"
+    ]
+
+
+def test_warnings_and_reports_follow_the_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "channels:\n  t: {type: telegram, token: '${TOKEN}', chat_id: 1}\n"
+    path = tmp_path / "x.yaml"
+    path.write_text(text, encoding="utf-8")
+    korean = load_rules(tmp_path, env={}, missing="warning").warnings
+    assert [str(w) for w in korean] == [
+        f"{path}:2: 경고: 환경 변수 TOKEN이(가) 설정되지 않았습니다"
+    ]
+    monkeypatch.setenv("ALERTBOT_LANG", "en")
+    i18n.use(None)
+    try:
+        english = load_rules(tmp_path, env={}, missing="warning").warnings
+        assert [str(w) for w in english] == [
+            f"{path}:2: warning: environment variable TOKEN is not set"
+        ]
+    finally:
+        i18n.use(None)
