@@ -107,7 +107,7 @@ def test_doctor_speaks_the_language_of_its_env_file(
     """The English starter env file says ALERTBOT_LANG=en: the bot will speak English, so
     doctor reading that file does too, whatever the shell says."""
     assert main(["init", str(tmp_path)]) == 0
-    monkeypatch.delenv("ALERTBOT_LANG")
+    monkeypatch.setenv("ALERTBOT_LANG", "ko")  # the shell says Korean, the file English
     i18n.use(None)
     capsys.readouterr()
     env_file = tmp_path / "alertbot.env"
