@@ -252,35 +252,37 @@ def load_yaml(path: Path, display: str, variables: Variables | None = None) -> A
         builder.loader.dispose()
 
 
-_PARSER_PROBLEMS: tuple[tuple[str, Callable[[], str]], ...] = (
-    ("expected ',' or ']'", lambda: t("check.yaml.unclosed_list")),
-    ("expected ',' or '}'", lambda: t("check.yaml.unclosed_mapping")),
-    ("mapping values are not allowed", lambda: t("check.yaml.colon")),
-    ("expected '-' indicator", lambda: t("check.yaml.indent")),
-    ("expected <block end>", lambda: t("check.yaml.indent")),
-    ("did not find expected key", lambda: t("check.yaml.indent")),
-    ("could not find expected ':'", lambda: t("check.yaml.missing_colon")),
-    ("unknown escape character", lambda: t("check.yaml.escape")),
-    ("undefined tag handle", lambda: t("check.yaml.tag_handle")),
-    ("expected node content", lambda: t("check.yaml.no_value")),
+_PARSER_PROBLEMS: tuple[tuple[str, Callable[[int], str]], ...] = (
+    ("expected ',' or ']'", lambda opened: t("check.yaml.unclosed_list", line=opened)),
+    ("expected ',' or '}'", lambda opened: t("check.yaml.unclosed_mapping", line=opened)),
+    ("mapping values are not allowed", lambda _: t("check.yaml.colon")),
+    ("expected '-' indicator", lambda _: t("check.yaml.indent")),
+    ("expected <block end>", lambda _: t("check.yaml.indent")),
+    ("did not find expected key", lambda _: t("check.yaml.indent")),
+    ("could not find expected ':'", lambda _: t("check.yaml.missing_colon")),
+    ("unknown escape character", lambda _: t("check.yaml.escape")),
+    ("undefined tag handle", lambda _: t("check.yaml.tag_handle")),
+    ("expected node content", lambda _: t("check.yaml.no_value")),
 )
-"""What libyaml (or PyYAML's own parser: the phrases are shared) says → the catalog's text."""
+"""What libyaml (or PyYAML's own parser: the phrases are shared) says → the catalog's text,
+given the line where the parser's context began (where an unclosed ``[`` or quote opened)."""
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> str:
     """The catalog's words for a syntax error; a parser phrase it has none for is quoted."""
     if isinstance(exc, _Syntax):
         return str(exc.problem)
-    problem, context = exc.problem or "", exc.context or ""
+    problem, mark = exc.problem or "", exc.context_mark or exc.problem_mark
+    opened = mark.line + 1 if mark else 1
+    if "unexpected end of stream" in problem and "quoted scalar" in (exc.context or ""):
+        return t("check.yaml.unclosed_quote", line=opened)
     for phrase, catalog_text in _PARSER_PROBLEMS:
         if phrase in problem:
-            return catalog_text()
-    if "unexpected end of stream" in problem and "quoted scalar" in context:
-        return t("check.yaml.unclosed_quote")
+            return catalog_text(opened)
     if "cannot start any token" in problem and exc.problem_mark is not None:
         char = _char_at(text, exc.problem_mark.line, exc.problem_mark.column)
         return t("check.yaml.tab") if char == "\t" else t("check.yaml.bad_character", char=char)
-    return t("check.yaml.parser", problem=" ".join(filter(None, (context, problem))))
+    return t("check.yaml.parser", problem=" ".join(filter(None, (exc.context, problem))))
 
 
 def _char_at(text: str, line: int, column: int) -> str:

@@ -512,12 +512,14 @@ MESSAGES: dict[str, str] = {
     "check.yaml.other": "YAML syntax error: {problem}",
     "check.yaml.parser": "{problem}",
     "check.yaml.unclosed_list": (
-        "a list opened with '[' is not closed: separate its items with ',' and end it with ']'"
+        "the list opened with '[' on line {line} is not closed:"
+        " separate its items with ',' and end it with ']'"
     ),
     "check.yaml.unclosed_mapping": (
-        "a mapping opened with '{{' is not closed: separate its items with ',' and end it with '}}'"
+        "the mapping opened with '{{' on line {line} is not closed:"
+        " separate its items with ',' and end it with '}}'"
     ),
-    "check.yaml.unclosed_quote": "a quote is not closed",
+    "check.yaml.unclosed_quote": "the quote opened on line {line} is not closed",
     "check.yaml.colon": (
         "'key: value' is not allowed here: check the indentation,"
         " and quote a value that contains ': '"

@@ -508,12 +508,12 @@ MESSAGES: dict[str, str] = {
     "check.yaml.other": "YAML 문법 오류: {problem}",
     "check.yaml.parser": "해석할 수 없습니다 (파서: {problem})",
     "check.yaml.unclosed_list": (
-        "'['로 연 목록이 닫히지 않았습니다: 항목 사이에 ',', 끝에 ']'를 쓰세요"
+        "{line}번째 줄에서 '['로 연 목록이 닫히지 않았습니다: 항목 사이에 ',', 끝에 ']'를 쓰세요"
     ),
     "check.yaml.unclosed_mapping": (
-        "'{{'로 연 매핑이 닫히지 않았습니다: 항목 사이에 ',', 끝에 '}}'를 쓰세요"
+        "{line}번째 줄에서 '{{'로 연 매핑이 닫히지 않았습니다: 항목 사이에 ',', 끝에 '}}'를 쓰세요"
     ),
-    "check.yaml.unclosed_quote": "따옴표가 닫히지 않았습니다",
+    "check.yaml.unclosed_quote": "{line}번째 줄에서 연 따옴표가 닫히지 않았습니다",
     "check.yaml.colon": (
         "여기에는 'key: value'를 쓸 수 없습니다: 들여쓰기를 확인하고,"
         " 값에 ': '가 들어가면 따옴표로 감싸세요"

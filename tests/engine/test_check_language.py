@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from alertbot import i18n
 from alertbot.engine.rules import load_rules
 from alertbot.engine.yamlsource import Problem, RulesError
-from tests.engine.support import write_rules
 from tests.engine.test_schema import HEADER_INVALID, INVALID
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +52,7 @@ KOREAN = [
     "a.yaml:18: 규칙 'paged': 알 수 없는 채널 'pager' (정의된 채널: log)",
     "a.yaml:21: 규칙 'released': state: 'triggered', 'released', 'any' 중 하나여야 합니다"
     " (입력: 'fired')",
-    "b.yaml:3: YAML 문법 오류 (1번째 칸): '['로 연 목록이 닫히지 않았습니다:"
+    "b.yaml:3: YAML 문법 오류 (1번째 칸): 2번째 줄에서 '['로 연 목록이 닫히지 않았습니다:"
     " 항목 사이에 ',', 끝에 ']'를 쓰세요",
 ]
 ENGLISH = [
@@ -65,7 +63,7 @@ ENGLISH = [
     "a.yaml:18: rule 'paged': unknown channel 'pager' (channels: log)",
     "a.yaml:21: rule 'released': state: expected one of 'triggered', 'released', 'any',"
     " got 'fired'",
-    "b.yaml:3: YAML syntax error at column 1: a list opened with '[' is not closed:"
+    "b.yaml:3: YAML syntax error at column 1: the list opened with '[' on line 2 is not closed:"
     " separate its items with ',' and end it with ']'",
 ]
 
@@ -149,39 +147,81 @@ def test_no_english_in_korean_problems(tmp_path: Path, text: str) -> None:
     assert english == []
 
 
-def test_a_tag_the_yaml_cannot_build_is_a_located_problem(tmp_path: Path) -> None:
-    """``!!int x`` used to escape as a Python ``ValueError`` (a traceback from ``check``)."""
-    path = write_rules(tmp_path, "- {name: !!int x, event: vi}")
-    assert [str(p) for p in problems(tmp_path)] == [
-        f"{path}:9: YAML 문법 오류 (12번째 칸): !!int(으)로 읽을 수 없는 값입니다: 'x'"
-    ]
+YAML_MISTAKES = [
+    # (file, line, the problem after "file:line: ")
+    (
+        "rules:\n  - {name: !!int x, event: vi}\n",
+        2,
+        "YAML 문법 오류 (12번째 칸): !!int(으)로 읽을 수 없는 값입니다: 'x'",
+    ),
+    (
+        "rules:\n\t- {name: a, event: vi}\n",
+        2,
+        "YAML 문법 오류 (1번째 칸): 탭 문자는 들여쓰기에 쓸 수 없습니다: 공백으로 바꾸세요",
+    ),
+    (
+        'rules:\n  - name: "a\n\n',
+        4,
+        "YAML 문법 오류 (1번째 칸): 2번째 줄에서 연 따옴표가 닫히지 않았습니다",
+    ),
+    (
+        "rules:\n  - {name: a\n  - b\n",
+        4,
+        "YAML 문법 오류 (1번째 칸): 2번째 줄에서 '{'로 연 매핑이 닫히지 않았습니다:"
+        " 항목 사이에 ',', 끝에 '}'를 쓰세요",
+    ),
+    (
+        "rules:\n  - name: a\n    event vi\n    x: 1\n",
+        4,
+        "YAML 문법 오류 (5번째 칸): ':'가 빠졌습니다: 'key: value'로 쓰세요",
+    ),
+    (
+        "rules:\n  - name: a: b\n",
+        2,
+        "YAML 문법 오류 (12번째 칸): 여기에는 'key: value'를 쓸 수 없습니다:"
+        " 들여쓰기를 확인하고, 값에 ': '가 들어가면 따옴표로 감싸세요",
+    ),
+    (
+        "rules:\n  - name: @a\n",
+        2,
+        "YAML 문법 오류 (11번째 칸): '@' 문자로 값을 시작할 수 없습니다: 값을 따옴표로 감싸세요",
+    ),
+    (
+        "rules: []\n---\nrules: []\n",
+        2,
+        "YAML 문법 오류 (1번째 칸): 파일 하나에는 문서가 하나만 있어야 합니다:"
+        " '---' 뒤의 두 번째 문서를 다른 파일로 옮기세요",
+    ),
+]
 
 
-def test_a_tab_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "rules.yaml"
-    path.write_text("rules:\n\t- {name: a, event: vi}\n", encoding="utf-8")
-    assert [str(p) for p in problems(tmp_path)] == [
-        f"{path}:2: YAML 문법 오류 (1번째 칸):"
-        " 탭 문자는 들여쓰기에 쓸 수 없습니다: 공백으로 바꾸세요"
-    ]
-
-
-def test_warnings_and_reports_follow_the_language(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("text", "line", "problem"), YAML_MISTAKES)
+def test_yaml_mistakes_are_named_at_their_line_and_column(
+    tmp_path: Path, text: str, line: int, problem: str
 ) -> None:
+    """The usual slips are told in the trader's words; ``!!int x`` used to escape as a
+    Python ``ValueError`` (a traceback from ``check``)."""
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert [str(p) for p in problems(tmp_path)] == [f"{path}:{line}: {problem}"]
+
+
+def test_warnings_follow_the_language(tmp_path: Path) -> None:
     text = "channels:\n  t: {type: telegram, token: '${TOKEN}', chat_id: 1}\n"
     path = tmp_path / "x.yaml"
     path.write_text(text, encoding="utf-8")
-    korean = load_rules(tmp_path, env={}, missing="warning").warnings
-    assert [str(w) for w in korean] == [
+    warnings = load_rules(tmp_path, env={}, missing="warning").warnings
+    assert [str(w) for w in warnings] == [
         f"{path}:2: 경고: 환경 변수 TOKEN이(가) 설정되지 않았습니다"
     ]
-    monkeypatch.setenv("ALERTBOT_LANG", "en")
-    i18n.use(None)
-    try:
-        english = load_rules(tmp_path, env={}, missing="warning").warnings
-        assert [str(w) for w in english] == [
-            f"{path}:2: warning: environment variable TOKEN is not set"
-        ]
-    finally:
-        i18n.use(None)
+
+
+@pytest.mark.usefixtures("english")
+def test_warnings_in_english(tmp_path: Path) -> None:
+    text = "channels:\n  t: {type: telegram, token: '${TOKEN}', chat_id: 1}\n"
+    path = tmp_path / "x.yaml"
+    path.write_text(text, encoding="utf-8")
+    warnings = load_rules(tmp_path, env={}, missing="warning").warnings
+    assert [str(w) for w in warnings] == [
+        f"{path}:2: warning: environment variable TOKEN is not set"
+    ]

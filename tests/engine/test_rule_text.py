@@ -8,7 +8,6 @@ from typing import ClassVar
 
 import pytest
 
-from alertbot import i18n
 from alertbot.cli import main
 from alertbot.engine.rules import load_rules
 from alertbot.engine.yamlsource import RulesError
@@ -118,7 +117,7 @@ KOREAN_RULES = HEADER + (
 )
 
 
-def test_a_cp949_file_is_named_and_located(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cp949_file_is_named_and_located(tmp_path: Path) -> None:
     """Windows' default in Korea: the error is at the first Korean line and says what to do."""
     path = tmp_path / "r.yaml"
     path.write_bytes(KOREAN_RULES.encode("cp949"))
@@ -128,13 +127,14 @@ def test_a_cp949_file_is_named_and_located(tmp_path: Path, monkeypatch: pytest.M
     assert (problem.file, problem.line) == (str(path), 10)
     assert "cp949(EUC-KR)" in problem.message
     assert "UTF-8로 다시 저장하세요" in problem.message
-    monkeypatch.setenv("ALERTBOT_LANG", "en")
-    i18n.use(None)
-    try:
-        with pytest.raises(RulesError) as caught:
-            load_rules(tmp_path, env={})
-    finally:
-        i18n.use(None)
+
+
+@pytest.mark.usefixtures("english")
+def test_a_cp949_file_is_named_in_english(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_bytes(KOREAN_RULES.encode("cp949"))
+    with pytest.raises(RulesError) as caught:
+        load_rules(tmp_path, env={})
     [problem] = caught.value.problems
     assert (problem.file, problem.line) == (str(path), 10)
     assert "cp949 (EUC-KR): save it as UTF-8" in problem.message

@@ -192,7 +192,7 @@ HEADER_INVALID = [
     ("rules: {name: a}\n", "rules: 규칙의 목록이어야", 1),
     ("- a\n- b\n", "channels, defaults, rules를 담은 매핑이어야", 1),
     ("rules:\n  - name: a\n    event: vi\n    event: fill\n", "키 'event'이(가) 두 번 있습니다", 4),
-    ("rules:\n  - name: [a\n", "YAML 문법 오류 (1번째 칸): '['로 연 목록이 닫히지", 3),
+    ("rules:\n  - name: [a\n", "YAML 문법 오류 (1번째 칸): 2번째 줄에서 '['로 연 목록이 닫히지", 3),
     (
         "rules:\n  - !!python/object:os.system {name: a}\n",
         "태그 !!python/object:os.system은(는) 규칙 파일에서 쓸 수 없습니다",
