@@ -60,14 +60,16 @@ async def running_app(
     ops: OpsConfig = FAST,
     backoff: Backoff | None = None,
     rules: str = RULES,
+    token: str = SIM_TOKEN,
 ) -> AsyncIterator[App]:
-    """Start the app, wait until its feed is logged in and reading, stop it on exit."""
+    """Start the app, wait until its feed is logged in and reading (when ``token`` is one the
+    simulator takes), stop it on exit."""
     rules_dir = tmp_path / "rules"
     rules_dir.mkdir(exist_ok=True)
     (rules_dir / "rules.yaml").write_text(rules, encoding="utf-8")
     settings = Settings.from_env(
         {
-            "KIWOOM_TOKEN": SIM_TOKEN,
+            "KIWOOM_TOKEN": token,
             "KIWOOM_WS_URL": sim.url,
             "ALERTBOT_RULES": str(rules_dir),
             "ALERTBOT_STATE": str(tmp_path / "state.db"),
@@ -78,7 +80,8 @@ async def running_app(
     app = App(settings, env=env, ops=ops, backoff=backoff)
     await app.start()
     try:
-        await feed_reading(sim)
+        if token == SIM_TOKEN:
+            await feed_reading(sim)
         yield app
     finally:
         await app.stop()

@@ -40,7 +40,7 @@ async def test_ready_until_the_feed_drops(
         status, body = await get(app.runtime.http, "/readyz")
         assert status == 503
         (problem,) = orjson.loads(body)["problems"]
-        assert problem.startswith("feed kiwoom: ")
+        assert problem.startswith("피드 kiwoom: ")
         # alive: a drop is no reason to restart
         assert (await get(app.runtime.http, "/healthz"))[0] == 200
         _, metrics = await get(app.runtime.http, "/metrics")

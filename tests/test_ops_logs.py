@@ -100,7 +100,7 @@ async def test_no_secret_in_any_error_path(
     lines = [orjson.loads(line) for line in output.splitlines()]  # one JSON object per line
     text = "\n".join(f"{line['msg']}\n{line.get('exc', '')}" for line in lines)
     # each path really ran and really carried its secret to the log
-    assert "LOGIN refused" in text
+    assert "kiwoom feed stopped: 접근 토큰이 거부되었습니다 (8005)" in text  # LOGIN refused
     assert "Unauthorized: POST /bot«redacted»/sendMessage" in text
     assert "invalid_auth" in text
     assert f"https://hooks.slack.com/{REDACTED}" in text

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from alertbot import i18n
 from alertbot.feeds.base import FeedStatus
-from alertbot.ops.monitor import FeedMonitor, ProgressWatch, format_duration
+from alertbot.ops.monitor import FeedMonitor, ProgressWatch
 from alertbot.ops.mutes import MuteStore
 from alertbot.state import StateDB
 
@@ -84,5 +87,12 @@ def test_mutes_expire_and_survive_a_restart(tmp_path: Path) -> None:
     assert again.unmute("news") == 1 and not again.muted("news", "000660")
 
 
-def test_durations_read_like_a_person_wrote_them() -> None:
-    assert [format_duration(s) for s in (5, 61, 3600, 7500)] == ["5s", "1m", "1h", "2h05m"]
+def test_durations_read_like_a_person_wrote_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    spans = (5, 61, 3600, 7500)
+    assert [i18n.duration(s) for s in spans] == ["5초", "1분", "1시간", "2시간 5분"]
+    monkeypatch.setenv("ALERTBOT_LANG", "en")
+    i18n.use(None)
+    try:
+        assert [i18n.duration(s) for s in spans] == ["5s", "1m", "1h", "2h05m"]
+    finally:
+        i18n.use(None)

@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import orjson
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from alertbot import i18n
 from alertbot.app import App
 from alertbot.settings import Settings
 from alertbot.sim.kiwoom import SIM_TOKEN, KiwoomSimulator, vi_entry
@@ -40,7 +42,7 @@ rules: []
 @asynccontextmanager
 async def started(tmp_path: Path, rules: str, env: dict[str, str]) -> AsyncIterator[App]:
     folder = tmp_path / "rules"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     (folder / "rules.yaml").write_text(rules, encoding="utf-8")
     settings = Settings.from_env(
         {
@@ -132,3 +134,33 @@ async def test_a_bot_not_started_or_stopping_is_not_ready(tmp_path: Path) -> Non
     """Before its start and from its stop on, the bot takes no event: /readyz says so."""
     app = App(Settings.from_env({"ALERTBOT_STATE": str(tmp_path / "s.db")}), env={})
     assert app.view.readiness() == ["시작 중이거나 멈추는 중입니다 (알림을 받지 않음)"]
+
+
+async def test_reasons_are_english_with_alertbot_lang_en(
+    tmp_path: Path, fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same reasons, in English; the machine parts (env var names, the path) unchanged."""
+    monkeypatch.setenv("ALERTBOT_LANG", "en")
+    i18n.use(None)
+    try:
+        rules = TELEGRAM_RULE.replace("BASE", fake_telegram.base_url)
+        async with started(tmp_path / "feedless", rules, {}) as app:
+            no_feed = await readyz(app)
+        async with started(tmp_path / "empty", NO_RULES, {}) as app:
+            no_rules = await readyz(app)
+    finally:
+        i18n.use(None)
+    assert no_feed == (
+        503,
+        [
+            "no feed: no broker keys are set — set KIWOOM_APPKEY and KIWOOM_SECRETKEY "
+            "(or KIWOOM_TOKEN), or LS_APPKEY and LS_APPSECRET (or LS_TOKEN)"
+        ],
+    )
+    assert no_rules == (
+        503,
+        [
+            f"0 rules: {tmp_path / 'empty' / 'rules'} holds no rules — check the folder path "
+            "(ALERTBOT_RULES, volume mount)"
+        ],
+    )

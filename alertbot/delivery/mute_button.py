@@ -10,10 +10,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 
-TEXT = "🔕 1h"
+from alertbot.i18n import t
+
 SECONDS = 3600
 LIMIT = 64
 _PLAIN, _HASHED = "m1h", "m1h#"
+
+
+def label() -> str:
+    """The button's text, in the language in use (it mutes for ``SECONDS``)."""
+    return t("button.mute_1h")
 
 
 def _digest(rule: str) -> str:

@@ -266,7 +266,7 @@ class Delivery:
     def problems(self) -> list[str]:
         """Channels that are stopped, and why (``/readyz``)."""
         return [
-            f"channel {name} stopped: {worker.stopped}"
+            t("ready.channel_stopped", channel=name, error=worker.stopped)
             for name, worker in self.workers.items()
             if worker.stopped is not None
         ]

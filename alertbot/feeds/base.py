@@ -20,6 +20,7 @@ from datetime import time as clock_time
 
 from alertbot.events import KST, Event, now_kst
 from alertbot.feeds.session import FatalFeedError, FeedSilent, RetryLater
+from alertbot.i18n import duration, t
 from alertbot.redaction import Redactor
 from alertbot.subscriptions import Subscriptions
 
@@ -140,14 +141,14 @@ class Feed(ABC):
             delay: float | None = None
             try:
                 await self._watched_session()
-                reason = "connection closed"
+                reason = t("feed.closed")
             except asyncio.CancelledError:
                 raise
             except FatalFeedError as exc:
                 self._mark_down(str(exc))
                 self.status.stopped = str(exc)
                 log.error("%s feed stopped: %s", self.name, exc)
-                self.on_notice(f"{self.name} feed stopped: {exc}")
+                self.on_notice(t("feed.stopped", feed=self.name, error=exc))
                 return
             except RetryLater as exc:
                 reason, delay = str(exc), exc.delay
@@ -202,13 +203,15 @@ class Feed(ABC):
             if not self.market_hours(self.clock()):
                 since = time.monotonic()  # quiet outside hours is normal: look again later
                 continue
-            self.status.silences += 1
-            if not self._silence_reported:
-                self._silence_reported = True
-                self.on_notice(
-                    f"{self.name} feed silent for {timeout:.0f}s during market hours; reconnecting"
-                )
-            raise FeedSilent(f"no frame for {timeout:.0f}s")
+            self.silent(FeedSilent(t("feed.no_frame", duration=duration(timeout))))
+
+    def silent(self, silence: FeedSilent) -> None:
+        """Counted and raised; told once per outage: again only after data flowed between."""
+        self.status.silences += 1
+        if not self._silence_reported:
+            self._silence_reported = True
+            self.on_notice(t("feed.silent", feed=self.name, why=silence))
+        raise silence
 
     def _mark_down(self, reason: str) -> None:
         """The outage starts now, unless the last connection did not last: a server that

@@ -25,6 +25,7 @@ from alertbot.feeds.ls.stocklist import LsStockList
 from alertbot.feeds.ls.token import LsTokenIssuer
 from alertbot.feeds.stocklist import StockListLoader
 from alertbot.feeds.token import broker_token
+from alertbot.i18n import t
 from alertbot.settings import Settings
 from alertbot.state import StateDB
 
@@ -135,6 +136,6 @@ def unserved(rules: Iterable[tuple[str, str]], feeds: Iterable[Feed]) -> list[st
             missing.setdefault(kind, []).append(name)
     running = ", ".join(feed.name for feed in feeds)
     return [
-        f"no running feed ({running}) serves {kind} rules: {', '.join(names)}"
+        t("feed.unserved", feeds=running, kind=kind, rules=", ".join(names))
         for kind, names in sorted(missing.items())
     ]

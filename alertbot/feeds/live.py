@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 from alertbot.feeds.base import Feed
 from alertbot.feeds.session import FatalFeedError, FeedSilent, Session, TokenRefused
 from alertbot.feeds.token import TokenSource
+from alertbot.i18n import t
 
 log = logging.getLogger("alertbot.feeds")
 
@@ -46,10 +47,12 @@ class SessionFeed(Feed):
     """Extra ``websockets.connect`` options (Kiwoom turns the library's own pings off)."""
     renew_on_timer = False
     """Ask the token source on every tick, so a token renewed on schedule is used at once."""
-    fixed_token_hint = "set a fresh token"
-    """What to do when a ready (unrenewable) token is refused."""
-    refused_again_hint = "check the app key"
-    """What to check when freshly issued tokens are refused again and again."""
+    token_var = "TOKEN"
+    """The setting of a ready (unrenewable) token, named when the server refuses it."""
+    key_vars = "APPKEY, SECRETKEY"
+    """The app key settings to check when freshly issued tokens are refused again and again."""
+    mock_var = "MOCK"
+    """The setting that picks the real or the mock-trading server."""
 
     def __init__(
         self,
@@ -104,8 +107,8 @@ class SessionFeed(Feed):
                 raise session.ending
         except TokenRefused as refused:
             self._token_refused(refused)
-        except FeedSilent as silent:
-            self._silent(silent)
+        except FeedSilent as silence:
+            self.silent(silence)
         finally:
             if session.token_accepted:
                 self._refusals = 0
@@ -179,14 +182,6 @@ class SessionFeed(Feed):
                     await ws.close()  # the reader sees the close and raises the ending
                     return
 
-    def _silent(self, silent: FeedSilent) -> None:
-        """Told once per outage: again only after data has flowed in between."""
-        self.status.silences += 1
-        if not self._silence_reported:
-            self._silence_reported = True
-            self.on_notice(f"{self.name} feed silent during market hours ({silent}); reconnecting")
-        raise silent
-
     async def _use_token(self, token: str) -> None:
         if token != self.session.token:
             self.redact.add([token])
@@ -196,15 +191,23 @@ class SessionFeed(Feed):
         """Renew and retry with backoff, for ever; a ready token cannot be renewed."""
         detail = self.redact(str(refused))
         if not self.token.renewable:
-            raise FatalFeedError(f"{detail}; {self.fixed_token_hint}") from None
+            fixed = t(
+                "feed.fixed_token", error=detail, token_var=self.token_var, keys=self.key_vars
+            )
+            raise FatalFeedError(fixed) from None
         self.token.invalidate()
         self._refusals += 1
         if self._refusals == 2:
             self.on_notice(
-                f"{self.name}: freshly issued tokens are refused too ({detail}); retrying with "
-                f"a new token each time, with growing pauses. {self.refused_again_hint}"
+                t(
+                    "feed.token_refused_again",
+                    feed=self.name,
+                    error=detail,
+                    keys=self.key_vars,
+                    mock_var=self.mock_var,
+                )
             )
-        raise ConnectionError(f"{detail}; issuing a new one") from None
+        raise ConnectionError(t("feed.token_renewing", error=detail)) from None
 
     # ------------------------------------------------------------------ sending
 

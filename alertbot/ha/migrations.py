@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import asyncpg
 
 from alertbot.ha.store_sql import STORE_SQL
+from alertbot.i18n import t
 
 LOCK_KEY = 0x616C_6572_7462  # "alertb": any fixed bigint shared by every alertbot version
 
@@ -69,10 +70,7 @@ async def migrate(
         applied = {row["version"] for row in rows}
         newest = max(applied, default=0)
         if newest > known:
-            raise SchemaTooNew(
-                f"the database schema is at version {newest}, newer than this alertbot knows "
-                f"({known}): run the newer alertbot, or point ALERTBOT_STATE at another database"
-            )
+            raise SchemaTooNew(t("ha.schema_too_new", version=newest, known=known))
         done = []
         for migration in sorted(migrations, key=lambda m: m.version):
             if migration.version in applied:

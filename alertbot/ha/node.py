@@ -24,6 +24,7 @@ from alertbot.ha.database import DatabaseUnavailable, connect, failures, unavail
 from alertbot.ha.leadership import LEASE, RENEW, RETRY_MAX, Leadership, Role, Status
 from alertbot.ha.migrations import SchemaTooNew, migrate
 from alertbot.ha.term import Term
+from alertbot.i18n import t
 from alertbot.lifecycle import run_until_signalled
 from alertbot.ops.http import OpsServer
 from alertbot.ops.metrics import Metrics
@@ -48,12 +49,6 @@ class Bot(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self, drain: bool = True) -> None: ...
-
-    def describe(self) -> str:
-        """``/status``'s line: who leads, under which epoch."""
-        status = self.leadership.status
-        who = "this instance" if status.leader == self.me else "another instance"
-        return f"HA leader: {status.leader or 'none'} ({who}), epoch {status.epoch}"
 
     def admin_notice(self, text: str, level: int = logging.WARNING) -> None: ...
 
@@ -108,7 +103,7 @@ class Node:
         self.epoch = 0
         """The epoch ``app`` runs under."""
         self.previous_leader = ""
-        self.database_problem: str | None = "not connected yet"
+        self.database_problem: str | None = t("ready.database_not_yet")
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -218,10 +213,11 @@ class Node:
         self.app, self.epoch = app, status.epoch
         self.metrics.terms.inc()
         before = self.previous_leader if self.previous_leader != self.me else ""
-        taken = f", taking over from {before}" if before else ""
-        app.admin_notice(
-            f"👑 leader now: {self.me} (epoch {status.epoch}){taken}", level=logging.WARNING
-        )
+        if before:
+            notice = t("ha.leader_took_over", instance=self.me, epoch=status.epoch, previous=before)
+        else:
+            notice = t("ha.leader", instance=self.me, epoch=status.epoch)
+        app.admin_notice(notice, level=logging.WARNING)
 
     async def _end_term(self, drain: bool) -> None:
         app, self.app = self.app, None
@@ -246,15 +242,18 @@ class Node:
     def describe(self) -> str:
         """``/status``'s line: who leads, under which epoch."""
         status = self.leadership.status
-        who = "this instance" if status.leader == self.me else "another instance"
-        return f"HA leader: {status.leader or 'none'} ({who}), epoch {status.epoch}"
+        who = t("ha.this_instance") if status.leader == self.me else t("ha.other_instance")
+        leader = status.leader or t("word.none")
+        return t("ha.status", leader=leader, who=who, epoch=status.epoch)
 
     def readiness(self) -> list[str]:
         """A standby is ready when it can reach the database; a leader when its bot is."""
         if self.database_problem is not None:
-            return [f"database: {self.database_problem}"]
+            return [t("ready.database", error=self.database_problem)]
         if self.leadership.acting():
-            return self.app.view.readiness() if self.app is not None else ["leader: starting"]
+            return (
+                self.app.view.readiness() if self.app is not None else [t("ready.leader_starting")]
+            )
         return []
 
     def render(self) -> bytes:

@@ -626,6 +626,76 @@ MESSAGES: dict[str, str] = {
     ),
     "check.slack_one_way": "give either token (with channel) or webhook_url",
     "check.slack_channel": "channel is required with a bot token",
+    # ── runtime notices: feeds, HA, readiness (`/readyz`), `/status` and chat buttons
+    "word.none": "none",
+    "feed.stopped": "⚠️ {feed} feed stopped: {error}\nFix the setting and restart alertbot.",
+    "feed.silent": "⚠️ {feed} feed silent during market hours ({why}); reconnecting",
+    "feed.no_frame": "no frame for {duration}",
+    "feed.no_trade": "no trade for the watched stocks, even after registering again",
+    "feed.closed": "connection closed",
+    "feed.token_refused": "the access token was refused ({error})",
+    "feed.token_renewing": "{error}; issuing a new one",
+    "feed.fixed_token": (
+        "{error}: a fixed {token_var} cannot be renewed: set a fresh one, or {keys}"
+    ),
+    "feed.token_refused_again": (
+        "⚠️ {feed}: freshly issued tokens are refused too ({error}); retrying with a new token "
+        "each time, with growing pauses. Check that {keys} are for this server "
+        "(real vs mock, {mock_var}) and allowed from this IP."
+    ),
+    "feed.app_key_refused": (
+        "the app key was refused ({error}): check {keys} and {mock_var} (real vs mock)"
+    ),
+    "feed.token_unreachable": "token endpoint unreachable ({error})",
+    "feed.token_not_issued": "token not issued ({error})",
+    "feed.login_refused": "LOGIN refused: {error}",
+    "feed.login_timeout": "LOGIN not answered",
+    "feed.kicked": "kicked by the same app key elsewhere ({code})",
+    "feed.kicked_notice": (
+        "⚠️ {feed}: another connection logged in with the same app key ({code}) and ended "
+        "this one. Waiting {duration} before reconnecting so the two do not keep kicking each "
+        "other; close the other program or use another app key."
+    ),
+    "feed.request_refused": "⚠️ {feed}: {request} refused: {error}",
+    "feed.condition_refused": "⚠️ {feed}: condition {condition}({seq}) refused: {error}",
+    "feed.condition_unknown": (
+        "⚠️ {feed}: condition '{condition}' is not in the account's list (listed: {listed})"
+    ),
+    "feed.conditions_over": (
+        "⚠️ {feed}: only {limit} realtime condition searches are allowed per login; "
+        "not watching: {dropped}"
+    ),
+    "feed.dart_key_refused": "OpenDART refused the key or this IP: {error}",
+    "feed.dart_limit": (
+        "⚠️ dart: OpenDART {error}; disclosures are polled less often until it passes"
+    ),
+    "feed.dart_retrying": "⚠️ dart: OpenDART answered {error}; trying again",
+    "feed.dart_no_message": "no message",
+    "feed.unserved": "no running feed ({feeds}) serves {kind} rules: {rules}",
+    "ready.feed": "feed {feed}: {reason}",
+    "ready.not_connected": "not connected",
+    "ready.channel_stopped": "channel {channel} stopped: {error}",
+    "ready.delivery_stuck": "delivery: {count} waiting, none sent for {duration}",
+    "ready.zero_rules": (
+        "0 rules: {where} holds no rules — check the folder path (ALERTBOT_RULES, volume mount)"
+    ),
+    "ready.no_broker": (
+        "no feed: no broker keys are set — set KIWOOM_APPKEY and KIWOOM_SECRETKEY "
+        "(or KIWOOM_TOKEN), or LS_APPKEY and LS_APPSECRET (or LS_TOKEN)"
+    ),
+    "ready.database": "database: {error}",
+    "ready.database_not_yet": "not connected yet",
+    "ready.leader_starting": "leader: starting",
+    "ha.leader": "👑 leader now: {instance} (epoch {epoch})",
+    "ha.leader_took_over": "👑 leader now: {instance} (epoch {epoch}), taking over from {previous}",
+    "ha.schema_too_new": (
+        "the database schema is at version {version}, newer than this alertbot knows "
+        "({known}): run the newer alertbot, or point ALERTBOT_STATE at another database"
+    ),
+    "ha.status": "HA leader: {leader} ({who}), epoch {epoch}",
+    "ha.this_instance": "this instance",
+    "ha.other_instance": "another instance",
+    "button.mute_1h": "🔕 1h",
 }
 
 MARKET_STATUS: dict[str, str] = {

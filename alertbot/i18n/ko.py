@@ -628,6 +628,76 @@ MESSAGES: dict[str, str] = {
     ),
     "check.slack_one_way": "token(channel과 함께)과 webhook_url 중 하나만 쓰세요",
     "check.slack_channel": "봇 token을 쓰면 channel도 써야 합니다",
+    # ── runtime notices: feeds, HA, readiness (`/readyz`), `/status` and chat buttons
+    "word.none": "없음",
+    "feed.stopped": "⚠️ {feed} 피드 중지: {error}\n설정을 고친 뒤 alertbot을 다시 시작하세요.",
+    "feed.silent": "⚠️ {feed} 장중 수신 멈춤 ({why}): 다시 연결합니다",
+    "feed.no_frame": "{duration} 동안 받은 데이터 없음",
+    "feed.no_trade": "다시 등록해도 등록 종목의 체결이 들어오지 않음",
+    "feed.closed": "서버가 연결을 닫음",
+    "feed.token_refused": "접근 토큰이 거부되었습니다 ({error})",
+    "feed.token_renewing": "{error}: 새 토큰을 발급합니다",
+    "feed.fixed_token": (
+        "{error}: 고정 토큰 {token_var}은(는) 갱신되지 않습니다. "
+        "새 토큰을 넣거나 {keys}을(를) 설정하세요"
+    ),
+    "feed.token_refused_again": (
+        "⚠️ {feed}: 새로 발급한 토큰도 거부됩니다 ({error}). 매번 새 토큰으로, 간격을 늘려 가며 "
+        "다시 시도합니다. {keys}이(가) 이 서버용인지(실전/모의투자, {mock_var}), "
+        "이 IP에서 허용되는지 확인하세요."
+    ),
+    "feed.app_key_refused": (
+        "앱키가 거부되었습니다 ({error}): {keys}, {mock_var}(실전/모의투자) 설정을 확인하세요"
+    ),
+    "feed.token_unreachable": "토큰 발급 서버에 연결할 수 없음 ({error})",
+    "feed.token_not_issued": "토큰이 발급되지 않음 ({error})",
+    "feed.login_refused": "LOGIN 거부: {error}",
+    "feed.login_timeout": "LOGIN 응답 없음",
+    "feed.kicked": "같은 앱키의 다른 접속에 밀려남 ({code})",
+    "feed.kicked_notice": (
+        "⚠️ {feed}: 같은 앱키로 다른 접속이 로그인해 이 접속이 끊겼습니다 ({code}). "
+        "서로 계속 끊지 않도록 {duration} 기다렸다 다시 연결합니다. "
+        "다른 프로그램을 닫거나 다른 앱키를 쓰세요."
+    ),
+    "feed.request_refused": "⚠️ {feed}: {request} 요청이 거부되었습니다: {error}",
+    "feed.condition_refused": (
+        "⚠️ {feed}: 조건검색 {condition}({seq}) 요청이 거부되었습니다: {error}"
+    ),
+    "feed.condition_unknown": (
+        "⚠️ {feed}: 조건검색 '{condition}'이(가) 계정의 조건식 목록에 없습니다 (목록: {listed})"
+    ),
+    "feed.conditions_over": (
+        "⚠️ {feed}: 실시간 조건검색은 로그인당 {limit}개까지입니다. 감시하지 않는 조건식: {dropped}"
+    ),
+    "feed.dart_key_refused": "OpenDART가 인증키 또는 이 IP를 거부했습니다: {error}",
+    "feed.dart_limit": "⚠️ dart: OpenDART {error}: 한도가 풀릴 때까지 공시를 더 드물게 확인합니다",
+    "feed.dart_retrying": "⚠️ dart: OpenDART 응답 {error}: 다시 시도합니다",
+    "feed.dart_no_message": "메시지 없음",
+    "feed.unserved": "실행 중인 피드({feeds})로는 {kind} 규칙을 처리할 수 없습니다: {rules}",
+    "ready.feed": "피드 {feed}: {reason}",
+    "ready.not_connected": "연결되지 않음",
+    "ready.channel_stopped": "채널 {channel} 중지: {error}",
+    "ready.delivery_stuck": "전송 멈춤: 보낼 알림 {count}건, {duration} 동안 보낸 것 없음",
+    "ready.zero_rules": (
+        "규칙 0개: {where}에 규칙이 없습니다 — 폴더 경로(ALERTBOT_RULES, 볼륨 마운트)를 확인하세요"
+    ),
+    "ready.no_broker": (
+        "피드 없음: 증권사 키가 설정되지 않았습니다 — KIWOOM_APPKEY와 KIWOOM_SECRETKEY "
+        "(또는 KIWOOM_TOKEN), 또는 LS_APPKEY와 LS_APPSECRET (또는 LS_TOKEN)을 설정하세요"
+    ),
+    "ready.database": "상태 DB: {error}",
+    "ready.database_not_yet": "아직 연결하지 않음",
+    "ready.leader_starting": "리더: 봇 시작 중",
+    "ha.leader": "👑 리더: {instance} (epoch {epoch})",
+    "ha.leader_took_over": "👑 리더: {instance} (epoch {epoch}), {previous}에게서 넘겨받음",
+    "ha.schema_too_new": (
+        "DB 스키마가 버전 {version}으로, 이 alertbot이 아는 버전({known})보다 새롭습니다: "
+        "새 alertbot을 실행하거나 ALERTBOT_STATE를 다른 DB로 지정하세요"
+    ),
+    "ha.status": "HA 리더: {leader} ({who}), epoch {epoch}",
+    "ha.this_instance": "이 인스턴스",
+    "ha.other_instance": "다른 인스턴스",
+    "button.mute_1h": "🔕 1시간",
 }
 
 MARKET_STATUS: dict[str, str] = {

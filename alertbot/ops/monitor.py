@@ -21,18 +21,6 @@ log = logging.getLogger("alertbot.ops")
 Clock = Callable[[], float]
 
 
-def format_duration(seconds: float) -> str:
-    """``45s``, ``3m``, ``2h``, ``2h05m`` — for operators (``/readyz``); chat messages say it
-    in their language (``i18n.duration``)."""
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    hours, minutes = divmod(seconds // 60, 60)
-    return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
-
-
 class FeedMonitor:
     """Sends "feed down" once a feed has been down ``threshold`` seconds, "back up" when it is.
 

@@ -8,21 +8,14 @@ as lines for ``/readyz``; an empty list means nothing to report.
 from __future__ import annotations
 
 from alertbot.engine.rules import RuleSet
-
-BROKER_KEYS = (
-    "KIWOOM_APPKEY와 KIWOOM_SECRETKEY (또는 KIWOOM_TOKEN), "
-    "또는 LS_APPKEY와 LS_APPSECRET (또는 LS_TOKEN)을 설정하세요"
-)
-NO_FEED = f"피드 없음: 증권사 키가 설정되지 않았습니다 — {BROKER_KEYS}"
+from alertbot.i18n import t
 
 
 def no_rules(ruleset: RuleSet | None, where: object) -> list[str]:
     """Zero rules loaded: nothing can ever fire."""
     if ruleset is None or ruleset.rules:
         return []
-    return [
-        f"규칙 0개: {where}에 규칙이 없습니다 — 폴더 경로(ALERTBOT_RULES, 볼륨 마운트)를 확인하세요"
-    ]
+    return [t("ready.zero_rules", where=where)]
 
 
 def no_feed(ruleset: RuleSet | None, feeds: int, console_only: bool) -> list[str]:
@@ -32,4 +25,4 @@ def no_feed(ruleset: RuleSet | None, feeds: int, console_only: bool) -> list[str
         return []
     if all(spec.type == "console" for spec in ruleset.channels.values()):
         return []
-    return [NO_FEED]
+    return [t("ready.no_broker")]

@@ -18,12 +18,12 @@ from alertbot.delivery.notifiers import Notifier
 from alertbot.delivery.notifiers.telegram import TelegramNotifier
 from alertbot.events import now_kst
 from alertbot.feeds.base import FeedStatus
-from alertbot.i18n import t
+from alertbot.i18n import duration, t
 from alertbot.ops.commands import Control, TelegramChannel, command_bots
 from alertbot.ops.config import OpsConfig
 from alertbot.ops.http import OpsServer
 from alertbot.ops.metrics import Metrics
-from alertbot.ops.monitor import FeedMonitor, ProgressWatch, format_duration, run_every
+from alertbot.ops.monitor import FeedMonitor, ProgressWatch, run_every
 from alertbot.settings import HostPort
 
 log = logging.getLogger("alertbot")
@@ -64,7 +64,11 @@ def sample_alert(channels: tuple[str, ...]) -> Alert:
 def feed_problems(feeds: Iterable[tuple[str, FeedStatus]]) -> list[str]:
     """``/readyz`` lines for the feeds that are not logged in and subscribed."""
     return [
-        f"feed {name}: {status.stopped or status.last_error or 'not connected'}"
+        t(
+            "ready.feed",
+            feed=name,
+            reason=status.stopped or status.last_error or t("ready.not_connected"),
+        )
         for name, status in feeds
         if not status.ready
     ]
@@ -132,7 +136,7 @@ class OpsRuntime:
         stuck = self.progress.stuck_for()
         if stuck is None:
             return []
-        return [f"delivery: {waiting} waiting, none sent for {format_duration(stuck)}"]
+        return [t("ready.delivery_stuck", count=waiting, duration=duration(stuck))]
 
     def _start(self, coroutine: Coroutine[Any, Any, None]) -> None:
         self._tasks.append(asyncio.create_task(coroutine))

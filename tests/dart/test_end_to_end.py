@@ -152,12 +152,13 @@ async def test_a_refused_key_stops_the_feed_and_tells_the_admin_once(
     dart_sim.refuse(code)
     async with start_app() as app:
         await fake_telegram.wait_for(
-            lambda: any("dart feed stopped" in m.text for m in fake_telegram.messages)
+            lambda: any("dart 피드 중지" in m.text for m in fake_telegram.messages)
         )
         feed = dart_feed(app)
         assert feed.status.stopped and dart_sim.calls == 1
-        assert any(f"feed dart: {feed.status.stopped}" == p for p in app.view.readiness())
-    (notice,) = [m.text for m in fake_telegram.messages if "dart feed stopped" in m.text]
+        assert any(f"피드 dart: {feed.status.stopped}" == p for p in app.view.readiness())
+    (notice,) = [m.text for m in fake_telegram.messages if "dart 피드 중지" in m.text]
+    assert "OpenDART가 인증키 또는 이 IP를 거부했습니다" in notice
     words = {"010": "등록되지 않은 키", "011": "사용할 수 없는 키", "012": "접근할 수 없는 IP"}
     assert words.get(code, "개인정보 보유기간") in notice and code in notice
     assert SIM_KEY not in notice
@@ -205,7 +206,7 @@ async def test_the_key_never_reaches_the_log(
             dart_sim.refuse("010")
             await poll(feed, dart_sim)
             await fake_telegram.wait_for(
-                lambda: any("dart feed stopped" in m.text for m in fake_telegram.messages)
+                lambda: any("dart 피드 중지" in m.text for m in fake_telegram.messages)
             )
     finally:
         logging.getLogger().removeHandler(handler)

@@ -107,7 +107,7 @@ async def test_a_channel_refused_stops_tells_admin_and_drain_still_ends(
     async with running(channels, tmp_path / "s.db", clock, admin=("dead", "phone", "log")) as d:
         d.submit(alert("005930", channels=("dead",)))
         await d.drain()
-        assert d.problems() == ["channel dead stopped: telegram 400: Chat not found"]
+        assert d.problems() == ["채널 dead 중지: telegram 400: Chat not found"]
         d.submit(alert("000660", channels=("dead", "phone")))  # a stopped channel gets more
         await d.drain()  # ends: a stopped channel owes nothing it can send
         assert d.pending() == 2

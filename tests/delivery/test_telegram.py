@@ -9,8 +9,10 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 
+from alertbot import i18n
 from alertbot.delivery.notifiers.telegram import to_html
 from alertbot.sim.fakehttp import Hang
 from alertbot.sim.slack import FakeSlack
@@ -57,6 +59,39 @@ async def test_long_message_splits_between_lines_never_inside_an_entity(
     assert "\n".join(plain(p) for p in parts) == text
     with_button = [bool(m.params.get("reply_markup")) for m in fake_telegram.messages]
     assert with_button == [False] * (len(parts) - 1) + [True], "🔕 under the last part only"
+
+
+def button_labels(fake: FakeTelegram) -> list[str]:
+    """The inline buttons' texts under every message sent."""
+    labels = []
+    for message in fake.messages:
+        markup = message.params.get("reply_markup")
+        markup = orjson.loads(markup) if isinstance(markup, str) else markup or {}
+        labels += [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+    return labels
+
+
+@pytest.mark.parametrize(("lang", "label"), [(None, "🔕 1시간"), ("en", "🔕 1h")])
+async def test_the_mute_button_speaks_the_language_in_use(
+    tmp_path: Path,
+    fake_telegram: FakeTelegram,
+    clock: VirtualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str | None,
+    label: str,
+) -> None:
+    if lang is not None:
+        monkeypatch.setenv("ALERTBOT_LANG", lang)
+    i18n.use(None)
+    try:
+        async with running(
+            {"phone": telegram(fake_telegram.base_url)}, tmp_path / "s.db", clock
+        ) as d:
+            d.submit(alert("005930"))
+            await fake_telegram.wait_for(lambda: len(fake_telegram.messages) == 1)
+    finally:
+        i18n.use(None)
+    assert button_labels(fake_telegram) == [label]
 
 
 def test_to_html_bolds_only_the_headline() -> None:

@@ -59,7 +59,7 @@ async def test_a_schema_from_a_newer_alertbot_is_refused(pg_url: str) -> None:
     conn = await asyncpg.connect(pg_url)
     try:
         await migrate(conn, later)
-        with pytest.raises(SchemaTooNew, match=f"version {LATEST + 1}.*newer"):
+        with pytest.raises(SchemaTooNew, match=f"버전 {LATEST + 1}.*새롭습니다"):
             await migrate(conn)
     finally:
         await conn.close()

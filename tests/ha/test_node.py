@@ -130,8 +130,9 @@ async def test_one_member_runs_the_bot_the_other_stands_by_ready(pg_url: str, ru
             _, metrics = await get(first.node.http, "/metrics")
             assert samples(metrics)[("alertbot_ha_leader", ())] == 1
         assert first.running is not None
-        assert first.running.notices == [f"👑 leader now: {first.node.me} (epoch 1)"]
-        assert first.running.term.epoch == 1 and first.node.describe().endswith("epoch 1")
+        assert first.running.notices == [f"👑 리더: {first.node.me} (epoch 1)"]
+        assert first.running.term.epoch == 1
+        assert first.node.describe() == f"HA 리더: {first.node.me} (이 인스턴스), epoch 1"
 
 
 async def test_a_clean_stop_drains_then_hands_over(pg_url: str, rules: Path) -> None:
@@ -147,10 +148,7 @@ async def test_a_clean_stop_drains_then_hands_over(pg_url: str, rules: Path) -> 
             assert second.running is not None
             assert second.running.term.epoch == 2
             (notice,) = second.running.notices
-            assert (
-                notice
-                == f"👑 leader now: {second.node.me} (epoch 2), taking over from {first.node.me}"
-            )
+            assert notice == f"👑 리더: {second.node.me} (epoch 2), {first.node.me}에게서 넘겨받음"
 
 
 async def test_a_leader_cut_off_from_the_database_stops_its_bot(
@@ -170,6 +168,8 @@ async def test_a_leader_cut_off_from_the_database_stops_its_bot(
                 await other.until(lambda: other.running is not None)
                 status, body = await cut.readyz()
                 assert status == 503 and body["role"] == "standby"
+                (problem,) = body["problems"]  # type: ignore[misc]
+                assert problem.startswith("상태 DB: "), problem
                 assert pg_cluster.password not in orjson.dumps(body).decode()
 
 

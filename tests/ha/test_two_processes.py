@@ -46,18 +46,18 @@ async def test_one_session_each_vi_once_and_a_standby_that_takes_over_a_kill_9(
     await group.push_vis(SECOND)
     await group.delivered(SECOND)
     await group.telegram.updates.push_message(int(CHAT), "/status")  # only the leader polls
-    await group.telegram.wait_for(lambda: any("HA leader" in t for t in group.texts(b.token)))
+    await group.telegram.wait_for(lambda: any("HA 리더" in t for t in group.texts(b.token)))
     assert await b.end() == 0
 
     assert group.logins() == 2
     for symbol in FIRST + SECOND:
         assert group.copies(symbol) == (1, 0), symbol
-    notices = [t for t in group.texts() if "leader now" in t]
-    assert len(notices) == 2 and "taking over from" in notices[1]
+    notices = [t for t in group.texts() if "👑 리더" in t]
+    assert len(notices) == 2 and "에게서 넘겨받음" in notices[1]
     assert all(any(f"({s})" in t for t in group.texts(a.token)) for s in FIRST)
     assert all(any(f"({s})" in t for t in group.texts(b.token)) for s in SECOND)
-    (status,) = [t for t in group.texts() if "HA leader" in t]
-    assert "(this instance), epoch 2" in status
+    (status,) = [t for t in group.texts() if "HA 리더" in t]
+    assert "(이 인스턴스), epoch 2" in status
 
 
 @pytest.mark.timeout(120)

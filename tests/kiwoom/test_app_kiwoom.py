@@ -99,15 +99,17 @@ async def test_a_kiwoom_only_bot_names_the_rules_it_cannot_serve(
     finally:
         await app.stop()
     assert lines == [
-        "no running feed (kiwoom) serves market rules: halts",
-        "no running feed (kiwoom) serves news rules: battery-news, lithium-news",
+        "실행 중인 피드(kiwoom)로는 market 규칙을 처리할 수 없습니다: halts",
+        "실행 중인 피드(kiwoom)로는 news 규칙을 처리할 수 없습니다: battery-news, lithium-news",
     ]
-    notices = [r.getMessage() for r in caplog.records if "no running feed" in r.getMessage()]
+    notices = [r.getMessage() for r in caplog.records if "실행 중인 피드" in r.getMessage()]
     assert len(notices) == 2
 
 
 def test_an_ls_only_bot_cannot_serve_condition_rules() -> None:
     ls_only = [LsFeed("ws://unused", static(SIM_TOKEN), on_event=lambda _e: None)]
     rules = [("scanner", "condition"), ("fills", "fill"), ("halts", "market")]
-    assert unserved(rules, ls_only) == ["no running feed (ls) serves condition rules: scanner"]
+    assert unserved(rules, ls_only) == [
+        "실행 중인 피드(ls)로는 condition 규칙을 처리할 수 없습니다: scanner"
+    ]
     assert unserved(rules, []) == []  # no feed at all: readiness says so already

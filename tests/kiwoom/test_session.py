@@ -102,7 +102,12 @@ def test_kicked_waits_long_and_says_so_once() -> None:
     session.receive('{"trnm":"SYSTEM","code":"R10001","message":"중복 접속"}', NOW)
     assert isinstance(session.ending, RetryLater) and session.ending.delay == 300.0
     (notice,) = session.take_notices()
-    assert "same app key" in notice and session.take_notices() == []
+    assert notice == (
+        "⚠️ kiwoom: 같은 앱키로 다른 접속이 로그인해 이 접속이 끊겼습니다 (R10001). "
+        "서로 계속 끊지 않도록 5분 기다렸다 다시 연결합니다. "
+        "다른 프로그램을 닫거나 다른 앱키를 쓰세요."
+    )
+    assert session.take_notices() == []
 
 
 def test_login_unanswered_ends_the_connection() -> None:

@@ -191,7 +191,7 @@ async def test_a_refused_condition_is_reported_once_and_the_rest_runs(
     assert [hit.seq for hit in snapshots(recorder)] == ["0"]
     assert sorted(seqs(session, "CNSRREQ")) == ["0", "1"]
     (notice,) = recorder.notices
-    assert "거래량 급증(1) refused" in notice
+    assert "조건검색 거래량 급증(1) 요청이 거부되었습니다" in notice
 
 
 async def test_large_watch_lists_are_registered_in_chunks(kiwoom_sim: KiwoomSimulator) -> None:

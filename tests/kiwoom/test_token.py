@@ -108,5 +108,5 @@ async def test_unreachable_endpoint_is_transient() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     issuer = TokenIssuer(f"http://127.0.0.1:{port}", SIM_APPKEY, SIM_SECRETKEY)
-    with pytest.raises(TokenError, match="unreachable"):
+    with pytest.raises(TokenError, match="토큰 발급 서버에 연결할 수 없음"):
         await issuer()

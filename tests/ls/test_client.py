@@ -150,7 +150,7 @@ async def test_a_refused_ready_token_stops_the_feed(ls_sim: LsSimulator) -> None
     async with live_feed(ls_sim, token=static(secret)) as (feed, sink, task):
         async with asyncio.timeout(5):
             await task
-        assert "refused the access token" in feed.status.stopped
+        assert "접근 토큰이 거부되었습니다" in feed.status.stopped
         assert sink.notices and secret not in " ".join(sink.notices)
         assert not feed.status.ready
 
@@ -223,7 +223,7 @@ async def test_the_watchdog_reconnects_a_silent_feed(ls_sim: LsSimulator) -> Non
         await ls_sim.wait_for(all_subscribed(ls_sim, topics))
         await sink.wait_for(lambda: bool(sink.notices))
         assert feed.status.silences >= 1
-        assert "silent" in sink.notices[0]
+        assert sink.notices[0] == "⚠️ ls 장중 수신 멈춤 (0초 동안 받은 데이터 없음): 다시 연결합니다"
 
 
 async def test_every_step_of_an_order_comes_on_its_own_tr(ls_sim: LsSimulator) -> None:
@@ -355,4 +355,7 @@ async def test_no_trades_in_hours_resubscribes_then_reconnects_and_says_so(
         await sink.wait_for(lambda: len(sink.notices) == 1)
         await ls_sim.wait_for(lambda: len(ls_sim.sessions) >= 2)
     assert requests_for(ls_sim, "S3_")[:3] == ["3", "4", "3"]  # subscribed, then again
-    assert "silent" in sink.notices[0] and feed.status.silences >= 1
+    assert sink.notices[0] == (
+        "⚠️ ls 장중 수신 멈춤 (다시 등록해도 등록 종목의 체결이 들어오지 않음): 다시 연결합니다"
+    )
+    assert feed.status.silences >= 1

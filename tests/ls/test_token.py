@@ -112,7 +112,7 @@ async def test_wrong_credentials_stop_the_feed_without_showing_them(
     with pytest.raises(FatalFeedError) as caught:
         await source()
     text = str(caught.value)
-    assert "LS_APPKEY/LS_APPSECRET" in text and "HTTP 403" in text
+    assert "LS_APPKEY, LS_APPSECRET" in text and "HTTP 403" in text
     assert wrong not in text and SIM_APPSECRET not in text and SIM_APPKEY not in text
 
 
@@ -175,5 +175,5 @@ async def test_transient_failures_are_retried_not_fatal(
 
 async def test_unreachable_endpoint_is_a_connection_error() -> None:
     source = LsTokenIssuer("http://127.0.0.1:9", "k", "s", timeout=2)
-    with pytest.raises(ConnectionError, match="unreachable"):
+    with pytest.raises(ConnectionError, match="토큰 발급 서버에 연결할 수 없음"):
         await source()

@@ -172,7 +172,7 @@ class TelegramNotifier(Notifier):
         if message.mute is not None:
             data = mute_button.encode(*message.mute)
             markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(mute_button.TEXT, callback_data=data)]]
+                [[InlineKeyboardButton(mute_button.label(), callback_data=data)]]
             )
         return await self._post(to_html(message.text), ParseMode.HTML, markup)
 

@@ -31,6 +31,7 @@ from alertbot.feeds.dart import protocol
 from alertbot.feeds.dart.protocol import ListAnswer, Unreadable
 from alertbot.feeds.session import NOTHING, FatalFeedError, Frames, Session
 from alertbot.feeds.session import Step as Received
+from alertbot.i18n import t
 from alertbot.subscriptions import Subscriptions
 
 DAILY_QUOTA = 20_000
@@ -215,25 +216,21 @@ class DartSession(Session):
         if status in (protocol.OK, protocol.NO_DATA):
             self._limit_pause = 0.0
             return self._page(answer, now)
-        words = f"{answer.message or 'no message'} ({status})"
+        words = f"{answer.message or t('feed.dart_no_message')} ({status})"
         retry = Request(self.paging.day, max(answer.page_no, 1))
         if status in protocol.KEY_REFUSED:
-            return Step(None, fatal=f"OpenDART refused the key or this IP: {words}")
+            return Step(None, fatal=t("feed.dart_key_refused", error=words))
         if status == protocol.LIMIT:
             low, high = LIMIT_BACKOFF
             self._limit_pause = min(high, max(low, self._limit_pause * 2))
             return Step(
                 _later(retry, self._limit_pause),
-                notice=self._once(
-                    "limit",
-                    f"OpenDART: {words}; disclosures are polled less often until it passes",
-                    now,
-                ),
+                notice=self._once("limit", t("feed.dart_limit", error=words), now),
                 problem=f"request limit: {words}; next try in {self._limit_pause:.0f}s",
             )
         notice = ""
         if status not in protocol.MAINTENANCE:
-            notice = self._once(status, f"OpenDART answered {words}; trying again", now)
+            notice = self._once(status, t("feed.dart_retrying", error=words), now)
         return Step(
             _later(retry, RETRY_LATER),
             notice=notice,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from alertbot.feeds.kiwoom.session import KICKED_DELAY, KiwoomSession
+from alertbot.feeds.kiwoom.token import KEY_VARS, MOCK_VAR
 from alertbot.feeds.live import SessionFeed
 from alertbot.feeds.token import TokenSource
 
@@ -23,14 +24,8 @@ class KiwoomFeed(SessionFeed):
     connect_options: ClassVar[dict[str, Any]] = {
         "ping_interval": None  # the server's PING is the heartbeat [field]
     }
-    fixed_token_hint = (
-        "a fixed KIWOOM_TOKEN cannot be renewed: set a fresh one, "
-        "or KIWOOM_APPKEY and KIWOOM_SECRETKEY"
-    )
-    refused_again_hint = (
-        "Check that the app key is for this server (real vs mock, KIWOOM_MOCK) "
-        "and allowed from this IP."
-    )
+    token_var = "KIWOOM_TOKEN"
+    key_vars, mock_var = KEY_VARS, MOCK_VAR
 
     def __init__(
         self,

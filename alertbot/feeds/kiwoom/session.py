@@ -25,6 +25,7 @@ from alertbot.feeds.session import (
     Step,
     TokenRefused,
 )
+from alertbot.i18n import duration, t
 from alertbot.subscriptions import Subscriptions
 
 ITEMS_PER_REG = 100
@@ -35,6 +36,8 @@ LOGIN_TIMEOUT = timedelta(seconds=10)
 KICKED_DELAY = 300.0
 """R10001 (kicked by the same app key elsewhere): wait this long so the two programs do not
 keep kicking each other back."""
+SERVER_WORDS = 200
+"""A server's refusal is quoted this far in a notice, no further."""
 DATA_WINDOW = timedelta(minutes=3)
 """No trade for any registered stock this long while its market is open: re-register, and if
 that brings nothing either, reconnect. PINGs keep coming on a link whose data stopped."""
@@ -99,7 +102,7 @@ class KiwoomSession(Session):
             return (), self._on_login(message, now)
         if isinstance(message, protocol.Ack):
             if not message.ok:
-                self._notice(f"{message.trnm} refused: {message.code} {message.message}")
+                self._refused(message.trnm, message.code, message.message)
         elif isinstance(message, protocol.SystemNotice):
             self._on_system(message)
         elif isinstance(message, protocol.Unparsed):
@@ -110,14 +113,14 @@ class KiwoomSession(Session):
         if not self.logged_in:
             sent = self._login_sent
             if sent is not None and now - sent >= LOGIN_TIMEOUT:
-                self.end(ConnectionError("LOGIN not answered"))
+                self.end(ConnectionError(t("feed.login_timeout")))
             return ()
         verdict = self.liveness.check(now, self._data_expected(now))
         if verdict is Liveness.REREGISTER:
             pairs = {pair for pair in self.registered if pair[0] == protocol.TYPE_TRADE}
             return [*_requests(protocol.remove, pairs), *_requests(protocol.register, pairs)]
         if verdict is Liveness.DEAD:
-            self.end(FeedSilent("no trade for the registered stocks, even after registering again"))
+            self.end(FeedSilent(t("feed.no_trade")))
         return ()
 
     def goodbye(self) -> Frames:
@@ -134,28 +137,25 @@ class KiwoomSession(Session):
             self.liveness.restart(now)
             return list(self._sync())
         if message.auth_error:
-            self.end(TokenRefused(f"LOGIN refused the access token ({message.auth_error})"))
+            self.end(TokenRefused(t("feed.token_refused", error=message.auth_error)))
         else:
-            self.end(ConnectionError(f"LOGIN refused: {message.code} {message.message[:120]}"))
+            error = f"{message.code} {message.message[:120]}"
+            self.end(ConnectionError(t("feed.login_refused", error=error)))
         return ()
 
     def _on_system(self, message: protocol.SystemNotice) -> None:
         """SYSTEM frames are never echoed; R10001 ends the session with a long pause."""
         if message.code != protocol.KICKED:
             return
-        minutes = self.kicked_delay / 60
+        wait = duration(self.kicked_delay)
         self.notices.append(
-            f"kiwoom: another connection logged in with the same app key ({message.code}) "
-            f"and ended this one. Waiting {minutes:.0f} min before reconnecting so the two "
-            "do not keep kicking each other; close the other program or use another app key."
+            t("feed.kicked_notice", feed=self.source, code=message.code, duration=wait)
         )
-        self.end(
-            RetryLater(f"kicked by the same app key elsewhere ({message.code})", self.kicked_delay)
-        )
+        self.end(RetryLater(t("feed.kicked", code=message.code), self.kicked_delay))
 
     def _on_condition_list(self, message: protocol.ConditionList) -> Frames:
         if not message.ok:
-            self._notice(f"condition list (CNSRLST) refused: {message.code} {message.message}")
+            self._refused("CNSRLST", message.code, message.message)
             return ()
         self.names = dict(message.conditions)
         return list(self._sync())  # asked for once logged in; a replay may lack the LOGIN
@@ -171,12 +171,18 @@ class KiwoomSession(Session):
         if not message.ok:
             del self.conditions[seq]
             self._refused.add(seq)
-            self._notice(f"condition {name}({seq}) refused: {message.code} {message.message}")
+            error = f"{message.code} {message.message}"[:SERVER_WORDS]
+            self.notices.append(
+                t("feed.condition_refused", feed=self.source, condition=name, seq=seq, error=error)
+            )
             return []
         return [protocol.snapshot(message, seq, name, now)]
 
-    def _notice(self, text: str) -> None:
-        self.notices.append(f"kiwoom: {text[:200]}")
+    def _refused(self, request: str, code: object, message: str) -> None:
+        error = f"{code} {message}"[:SERVER_WORDS]
+        self.notices.append(
+            t("feed.request_refused", feed=self.source, request=request, error=error)
+        )
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -224,9 +230,10 @@ class KiwoomSession(Session):
         for entry in sorted(wanted):
             seq = by_name.get(entry.strip()) or (entry if entry in names else None)
             if seq is None:
-                listed = ", ".join(list(by_name)[:20]) or "none"
+                listed = ", ".join(list(by_name)[:20]) or t("word.none")
                 self._report(
-                    entry, f"condition {entry!r} is not in the account's list (listed: {listed})"
+                    entry,
+                    t("feed.condition_unknown", feed=self.source, condition=entry, listed=listed),
                 )
                 continue
             resolved[seq] = names[seq]
@@ -236,15 +243,19 @@ class KiwoomSession(Session):
         dropped = [resolved[seq] for seq in sorted(resolved.keys() - set(kept), key=_numeric)]
         self._report(
             "",
-            f"only {MAX_CONDITIONS} realtime condition searches are allowed per login; "
-            f"not watching: {', '.join(dropped)}",
+            t(
+                "feed.conditions_over",
+                feed=self.source,
+                limit=MAX_CONDITIONS,
+                dropped=", ".join(dropped),
+            ),
         )
         return {seq: resolved[seq] for seq in kept}
 
     def _report(self, key: str, text: str) -> None:
         if key not in self._problems:
             self._problems.add(key)
-            self._notice(text)
+            self.notices.append(text)
 
 
 def _requests(build, pairs: set[tuple[str, str]]) -> Iterator[str]:  # type: ignore[no-untyped-def]

@@ -23,10 +23,13 @@ from alertbot.events import KST, now_kst
 from alertbot.feeds.base import FatalFeedError
 from alertbot.feeds.kiwoom.protocol import error_codes
 from alertbot.feeds.values import to_int, to_text
+from alertbot.i18n import t
 
 log = logging.getLogger("alertbot.feeds.kiwoom")
 
 TOKEN_PATH = "/oauth2/token"
+KEY_VARS, MOCK_VAR = "KIWOOM_APPKEY, KIWOOM_SECRETKEY", "KIWOOM_MOCK"
+"""The settings a refused app key points the operator to."""
 KEY_ERROR_CODES = frozenset({8001, 8002, 8020, 8030})
 """Token refusals that only a person can fix: wrong key or secret, real/mock mismatch."""
 REQUEST_TIMEOUT = 10.0
@@ -69,17 +72,17 @@ def parse_token_answer(status: int, body: bytes) -> TokenGrant:
     except orjson.JSONDecodeError:
         answer = None
     if not isinstance(answer, dict):
-        raise TokenError(f"token endpoint answered HTTP {status} without a JSON object")
+        raise TokenError(t("feed.token_not_issued", error=f"HTTP {status}, no JSON object"))
     code = to_int(answer.get("return_code"), 0)
     message = to_text(answer.get("return_msg"))[:120]
     if ({code} | error_codes(message)) & KEY_ERROR_CODES:
         raise FatalFeedError(
-            f"Kiwoom refused the app key ({message or code}): "
-            "check KIWOOM_APPKEY and KIWOOM_SECRETKEY (and KIWOOM_MOCK for mock-trading keys)"
+            t("feed.app_key_refused", error=message or code, keys=KEY_VARS, mock_var=MOCK_VAR)
         )
     token = to_text(answer.get("token"))
     if status != 200 or code != 0 or not token:
-        raise TokenError(f"token not issued: HTTP {status}, return_code {code} {message}".strip())
+        error = f"HTTP {status}, return_code {code} {message}".strip()
+        raise TokenError(t("feed.token_not_issued", error=error))
     return TokenGrant(token, parse_expires(answer.get("expires_dt")))
 
 
@@ -133,7 +136,7 @@ class TokenIssuer:
                 body = await response.read()
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise TokenError(f"token endpoint unreachable: {type(exc).__name__}") from None
+            raise TokenError(t("feed.token_unreachable", error=type(exc).__name__)) from None
         grant = parse_token_answer(status, body)
         self.issued += 1
         log.info(

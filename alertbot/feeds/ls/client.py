@@ -13,6 +13,7 @@ from typing import Any
 from alertbot.feeds.live import SessionFeed
 from alertbot.feeds.ls import protocol
 from alertbot.feeds.ls.session import LsSession
+from alertbot.feeds.ls.token import KEY_VARS, MOCK_VAR
 from alertbot.feeds.token import TokenSource
 
 
@@ -23,10 +24,8 @@ class LsFeed(SessionFeed):
     # No application-level ping is documented for LS (PROTOCOL_NOTES): websockets' own
     # protocol pings, left at the library defaults (20 s, 20 s), notice a dead peer.
     renew_on_timer = True
-    fixed_token_hint = (
-        "a fixed LS_TOKEN cannot be renewed: set a fresh one, or LS_APPKEY and LS_APPSECRET"
-    )
-    refused_again_hint = "Check LS_APPKEY/LS_APPSECRET and LS_MOCK (real vs mock server)."
+    token_var = "LS_TOKEN"
+    key_vars, mock_var = KEY_VARS, MOCK_VAR
 
     def __init__(
         self,

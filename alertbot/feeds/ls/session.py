@@ -14,6 +14,7 @@ from alertbot.events import MarketStatus
 from alertbot.feeds.liveness import Liveness, venue_open
 from alertbot.feeds.ls import protocol
 from alertbot.feeds.session import NOTHING, FeedSilent, Frames, Session, Step, TokenRefused
+from alertbot.i18n import t
 from alertbot.subscriptions import Subscriptions
 
 DATA_WINDOW = timedelta(minutes=5)
@@ -81,7 +82,7 @@ class LsSession(Session):
                 *(protocol.request(self.token, topic, register=True) for topic in trades),
             ]
         if verdict is Liveness.DEAD:
-            self.end(FeedSilent("no trade for the subscribed stocks, even after subscribing again"))
+            self.end(FeedSilent(t("feed.no_trade")))
         return ()
 
     # ------------------------------------------------------------------ internals
@@ -104,7 +105,7 @@ class LsSession(Session):
             return
         detail = f"{ack.code} {ack.message}".strip()[:200]
         if ack.token_refused:
-            self.end(TokenRefused(f"LS refused the access token ({detail})"))
+            self.end(TokenRefused(t("feed.token_refused", error=detail)))
             return
         if topic not in self.requested:
             return  # an unregister refused: nothing streams that was not wanted
@@ -112,7 +113,10 @@ class LsSession(Session):
         self.confirmed.discard(topic)
         if topic not in self._reported:
             self._reported.add(topic)
-            self.notices.append(f"LS refused the subscription {ack.tr_cd} {ack.tr_key!r}: {detail}")
+            request = f"{ack.tr_cd} {ack.tr_key!r}"
+            self.notices.append(
+                t("feed.request_refused", feed=self.source, request=request, error=detail)
+            )
 
     def _sync(self) -> Frames:
         """Register what is wanted and missing, unregister what is no longer wanted."""

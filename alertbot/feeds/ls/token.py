@@ -21,12 +21,15 @@ import orjson
 from alertbot.events import KST, now_kst
 from alertbot.feeds.base import FatalFeedError
 from alertbot.feeds.values import to_int, to_text
+from alertbot.i18n import t
 from alertbot.redaction import Redactor
 
 log = logging.getLogger("alertbot.feeds.ls")
 
 DAILY_CUTOFF = time(7, 0)
 RENEW_MARGIN = timedelta(minutes=10)
+KEY_VARS, MOCK_VAR = "LS_APPKEY, LS_APPSECRET", "LS_MOCK"
+"""The settings a refused app key points the operator to."""
 CREDENTIAL_CODES = frozenset({"IGW00103", "IGW00105"})
 """[field] Gateway codes for a wrong app key / app secret."""
 
@@ -106,7 +109,8 @@ class LsTokenIssuer:
             ):
                 status, raw = response.status, await response.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ConnectionError(f"LS token endpoint unreachable: {type(exc).__name__}") from None
+            unreachable = t("feed.token_unreachable", error=type(exc).__name__)
+            raise ConnectionError(unreachable) from None
         try:
             answer = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -125,8 +129,9 @@ class LsTokenIssuer:
             return
         what = f"HTTP {status}{f' {code}' if code else ''}{f': {detail}' if detail else ''}"
         if status in (400, 401, 403) or code in CREDENTIAL_CODES:
-            raise FatalFeedError(f"LS refused the app key ({what}): check LS_APPKEY/LS_APPSECRET")
-        raise ConnectionError(f"LS token not issued ({what})")
+            refused = t("feed.app_key_refused", error=what, keys=KEY_VARS, mock_var=MOCK_VAR)
+            raise FatalFeedError(refused)
+        raise ConnectionError(t("feed.token_not_issued", error=what))
 
     def _scrub(self, text: str) -> str:
         """Server messages are shown to the operator: never with the key or secret in them."""

@@ -1,0 +1,93 @@
+"""The bot's runtime notices and ``/readyz`` reasons speak the catalog's language: Korean by
+default, English with ``ALERTBOT_LANG=en`` — through the real app, feed, chat and HTTP."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import orjson
+import pytest
+
+from alertbot import i18n
+from alertbot.sim.fakehttp import Hang
+from alertbot.sim.kiwoom import KiwoomSimulator
+from alertbot.sim.telegram import FakeTelegram
+from tests.ops_support import FAST, OWNER_CHAT, get, running_app, texts
+
+STOPPED_KO = (
+    "⚠️ kiwoom 피드 중지: 접근 토큰이 거부되었습니다 (8005): 고정 토큰 KIWOOM_TOKEN은(는) "
+    "갱신되지 않습니다. 새 토큰을 넣거나 KIWOOM_APPKEY, KIWOOM_SECRETKEY을(를) 설정하세요\n"
+    "설정을 고친 뒤 alertbot을 다시 시작하세요."
+)
+STOPPED_EN = (
+    "⚠️ kiwoom feed stopped: the access token was refused (8005): a fixed KIWOOM_TOKEN "
+    "cannot be renewed: set a fresh one, or KIWOOM_APPKEY, KIWOOM_SECRETKEY\n"
+    "Fix the setting and restart alertbot."
+)
+
+
+@pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("ALERTBOT_LANG", "en")
+    i18n.use(None)
+    try:
+        yield
+    finally:
+        i18n.use(None)
+
+
+async def stopped_feed(
+    tmp_path: Path, sim: KiwoomSimulator, telegram: FakeTelegram, marker: str
+) -> tuple[str, int, list[str]]:
+    """The admin notice naming ``marker`` (below the bot's header), and ``/readyz``'s status
+    and reasons after it."""
+    async with running_app(tmp_path, sim, telegram, token="expired-token") as app:
+        await telegram.wait_for(lambda: any(marker in t for t in texts(telegram, OWNER_CHAT)))
+        status, body = await get(app.runtime.http, "/readyz")
+    (notice,) = [t for t in texts(telegram, OWNER_CHAT) if marker in t]
+    header, _, text = notice.partition("\n")
+    assert header == "<b>🤖 alertbot</b>"
+    return text, status, orjson.loads(body)["problems"]
+
+
+async def test_a_stopped_feed_is_told_in_korean_by_default(
+    tmp_path: Path, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram
+) -> None:
+    notice, status, problems = await stopped_feed(tmp_path, kiwoom_sim, fake_telegram, "피드 중지")
+    assert notice == STOPPED_KO
+    assert "expired-token" not in notice
+    assert status == 503
+    reason = STOPPED_KO.removeprefix("⚠️ kiwoom 피드 중지: ").split("\n")[0]
+    assert problems == [f"피드 kiwoom: {reason}"]
+
+
+async def test_a_stopped_feed_is_told_in_english_with_alertbot_lang_en(
+    tmp_path: Path, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram, english: None
+) -> None:
+    notice, status, problems = await stopped_feed(
+        tmp_path, kiwoom_sim, fake_telegram, "feed stopped"
+    )
+    assert notice == STOPPED_EN
+    assert status == 503
+    reason = STOPPED_EN.removeprefix("⚠️ kiwoom feed stopped: ").split("\n")[0]
+    assert problems == [f"feed kiwoom: {reason}"]
+
+
+async def test_stuck_delivery_is_a_korean_readyz_reason(
+    tmp_path: Path, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram
+) -> None:
+    def hang(method: str, _params: dict[str, object]) -> Hang | None:
+        return Hang() if method == "sendMessage" else None
+
+    fake_telegram.failures.append(hang)
+    ops = replace(FAST, delivery_stuck_after=0.0)
+    async with running_app(tmp_path, kiwoom_sim, fake_telegram, ops=ops) as app:
+        status, body = await get(app.runtime.http, "/readyz")
+        fake_telegram.failures.remove(hang)
+        fake_telegram.release()
+    assert status == 503
+    (problem,) = orjson.loads(body)["problems"]
+    assert re.fullmatch(r"전송 멈춤: 보낼 알림 1건, \d+초 동안 보낸 것 없음", problem), problem
