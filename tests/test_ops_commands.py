@@ -94,7 +94,7 @@ async def test_button_mutes_exactly_that_rule_and_symbol(
         markup = alert.params["reply_markup"]
         markup = orjson.loads(markup) if isinstance(markup, str) else markup
         (button,) = markup["inline_keyboard"][0]
-        assert button["text"] == "🔕 1h"
+        assert button["text"] == "🔕 1시간"
 
         pressed = await fake_telegram.updates.push_callback(OWNER_CHAT, button["callback_data"])
         await _confirmed(fake_telegram, pressed)

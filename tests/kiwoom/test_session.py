@@ -97,6 +97,12 @@ def test_8005_ends_the_connection_for_a_new_token() -> None:
     assert session.ending is None
 
 
+def test_a_refused_registration_is_told_in_the_servers_words() -> None:
+    session, _ = logged_in(Subscriptions(vi=True))
+    session.receive('{"trnm":"REG","return_code":1,"return_msg":"등록 종목수 초과"}', NOW)
+    assert session.take_notices() == ["⚠️ kiwoom: REG 요청이 거부되었습니다: 1 등록 종목수 초과"]
+
+
 def test_kicked_waits_long_and_says_so_once() -> None:
     session, _ = logged_in(Subscriptions())
     session.receive('{"trnm":"SYSTEM","code":"R10001","message":"중복 접속"}', NOW)

@@ -102,7 +102,7 @@ class KiwoomSession(Session):
             return (), self._on_login(message, now)
         if isinstance(message, protocol.Ack):
             if not message.ok:
-                self._refused(message.trnm, message.code, message.message)
+                self._request_refused(message.trnm, message.code, message.message)
         elif isinstance(message, protocol.SystemNotice):
             self._on_system(message)
         elif isinstance(message, protocol.Unparsed):
@@ -155,7 +155,7 @@ class KiwoomSession(Session):
 
     def _on_condition_list(self, message: protocol.ConditionList) -> Frames:
         if not message.ok:
-            self._refused("CNSRLST", message.code, message.message)
+            self._request_refused("CNSRLST", message.code, message.message)
             return ()
         self.names = dict(message.conditions)
         return list(self._sync())  # asked for once logged in; a replay may lack the LOGIN
@@ -178,7 +178,7 @@ class KiwoomSession(Session):
             return []
         return [protocol.snapshot(message, seq, name, now)]
 
-    def _refused(self, request: str, code: object, message: str) -> None:
+    def _request_refused(self, request: str, code: object, message: str) -> None:
         error = f"{code} {message}"[:SERVER_WORDS]
         self.notices.append(
             t("feed.request_refused", feed=self.source, request=request, error=error)
