@@ -4,14 +4,11 @@ default, English with ``ALERTBOT_LANG=en`` — through the real app, feed, chat 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import orjson
-import pytest
 
-from alertbot import i18n
 from alertbot.sim.fakehttp import Hang
 from alertbot.sim.kiwoom import KiwoomSimulator
 from alertbot.sim.telegram import FakeTelegram
@@ -27,16 +24,6 @@ STOPPED_EN = (
     "cannot be renewed: set a fresh one, or KIWOOM_APPKEY, KIWOOM_SECRETKEY\n"
     "Fix the setting and restart alertbot."
 )
-
-
-@pytest.fixture
-def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("ALERTBOT_LANG", "en")
-    i18n.use(None)
-    try:
-        yield
-    finally:
-        i18n.use(None)
 
 
 async def stopped_feed(

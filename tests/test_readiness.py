@@ -8,10 +8,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import orjson
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from alertbot import i18n
 from alertbot.app import App
 from alertbot.settings import Settings
 from alertbot.sim.kiwoom import SIM_TOKEN, KiwoomSimulator, vi_entry
@@ -137,19 +135,14 @@ async def test_a_bot_not_started_or_stopping_is_not_ready(tmp_path: Path) -> Non
 
 
 async def test_reasons_are_english_with_alertbot_lang_en(
-    tmp_path: Path, fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, fake_telegram: FakeTelegram, english: None
 ) -> None:
     """The same reasons, in English; the machine parts (env var names, the path) unchanged."""
-    monkeypatch.setenv("ALERTBOT_LANG", "en")
-    i18n.use(None)
-    try:
-        rules = TELEGRAM_RULE.replace("BASE", fake_telegram.base_url)
-        async with started(tmp_path / "feedless", rules, {}) as app:
-            no_feed = await readyz(app)
-        async with started(tmp_path / "empty", NO_RULES, {}) as app:
-            no_rules = await readyz(app)
-    finally:
-        i18n.use(None)
+    rules = TELEGRAM_RULE.replace("BASE", fake_telegram.base_url)
+    async with started(tmp_path / "feedless", rules, {}) as app:
+        no_feed = await readyz(app)
+    async with started(tmp_path / "empty", NO_RULES, {}) as app:
+        no_rules = await readyz(app)
     assert no_feed == (
         503,
         [

@@ -12,7 +12,6 @@ from pathlib import Path
 import orjson
 import pytest
 
-from alertbot import i18n
 from alertbot.delivery.notifiers.telegram import to_html
 from alertbot.sim.fakehttp import Hang
 from alertbot.sim.slack import FakeSlack
@@ -71,26 +70,20 @@ def button_labels(fake: FakeTelegram) -> list[str]:
     return labels
 
 
-@pytest.mark.parametrize(("lang", "label"), [(None, "🔕 1시간"), ("en", "🔕 1h")])
+@pytest.mark.parametrize(("lang", "label"), [("ko", "🔕 1시간"), ("en", "🔕 1h")])
 async def test_the_mute_button_speaks_the_language_in_use(
     tmp_path: Path,
     fake_telegram: FakeTelegram,
     clock: VirtualClock,
-    monkeypatch: pytest.MonkeyPatch,
-    lang: str | None,
+    request: pytest.FixtureRequest,
+    lang: str,
     label: str,
 ) -> None:
-    if lang is not None:
-        monkeypatch.setenv("ALERTBOT_LANG", lang)
-    i18n.use(None)
-    try:
-        async with running(
-            {"phone": telegram(fake_telegram.base_url)}, tmp_path / "s.db", clock
-        ) as d:
-            d.submit(alert("005930"))
-            await fake_telegram.wait_for(lambda: len(fake_telegram.messages) == 1)
-    finally:
-        i18n.use(None)
+    if lang == "en":
+        request.getfixturevalue("english")
+    async with running({"phone": telegram(fake_telegram.base_url)}, tmp_path / "s.db", clock) as d:
+        d.submit(alert("005930"))
+        await fake_telegram.wait_for(lambda: len(fake_telegram.messages) == 1)
     assert button_labels(fake_telegram) == [label]
 
 
