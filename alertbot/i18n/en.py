@@ -575,7 +575,7 @@ MESSAGES: dict[str, str] = {
     "check.number": "expected a number such as 80000, got {value}",
     "check.list": "expected a list such as [a, b], got {value}",
     "check.mapping": "expected a 'key: value' mapping, got {value}",
-    "check.too_short": "expected at least {min_length}, got {actual_length}",
+    "check.too_short": "expected at least {min_length} items, got {actual_length}",
     "check.too_short_text": "expected at least {min_length} characters, got {value}",
     "check.greater_than": "expected more than {gt}, got {value}",
     "check.at_least": "expected at least {ge}, got {value}",

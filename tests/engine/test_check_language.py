@@ -206,22 +206,20 @@ def test_yaml_mistakes_are_named_at_their_line_and_column(
     assert [str(p) for p in problems(tmp_path)] == [f"{path}:{line}: {problem}"]
 
 
-def test_warnings_follow_the_language(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("lang", "warning"),
+    [
+        ("ko", "경고: 환경 변수 TOKEN이(가) 설정되지 않았습니다"),
+        ("en", "warning: environment variable TOKEN is not set"),
+    ],
+)
+def test_warnings_follow_the_language(
+    tmp_path: Path, request: pytest.FixtureRequest, lang: str, warning: str
+) -> None:
+    if lang == "en":
+        request.getfixturevalue("english")
     text = "channels:\n  t: {type: telegram, token: '${TOKEN}', chat_id: 1}\n"
     path = tmp_path / "x.yaml"
     path.write_text(text, encoding="utf-8")
     warnings = load_rules(tmp_path, env={}, missing="warning").warnings
-    assert [str(w) for w in warnings] == [
-        f"{path}:2: 경고: 환경 변수 TOKEN이(가) 설정되지 않았습니다"
-    ]
-
-
-@pytest.mark.usefixtures("english")
-def test_warnings_in_english(tmp_path: Path) -> None:
-    text = "channels:\n  t: {type: telegram, token: '${TOKEN}', chat_id: 1}\n"
-    path = tmp_path / "x.yaml"
-    path.write_text(text, encoding="utf-8")
-    warnings = load_rules(tmp_path, env={}, missing="warning").warnings
-    assert [str(w) for w in warnings] == [
-        f"{path}:2: warning: environment variable TOKEN is not set"
-    ]
+    assert [str(w) for w in warnings] == [f"{path}:2: {warning}"]
