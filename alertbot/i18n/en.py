@@ -695,6 +695,8 @@ MESSAGES: dict[str, str] = {
     "ha.status": "HA leader: {leader} ({who}), epoch {epoch}",
     "ha.this_instance": "this instance",
     "ha.other_instance": "another instance",
+    "delivery.token_rejected": "{service}: the bot token was rejected ({error})",
+    "delivery.chat_migrated": "telegram: chat migrated again to {chat_id}",
     "button.mute_1h": "🔕 1h",
 }
 

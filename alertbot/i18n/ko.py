@@ -697,6 +697,8 @@ MESSAGES: dict[str, str] = {
     "ha.status": "HA 리더: {leader} ({who}), epoch {epoch}",
     "ha.this_instance": "이 인스턴스",
     "ha.other_instance": "다른 인스턴스",
+    "delivery.token_rejected": "{service}: 봇 토큰이 거부되었습니다 ({error})",
+    "delivery.chat_migrated": "telegram: 채팅이 또 다른 채팅({chat_id})으로 옮겨졌습니다",
     "button.mute_1h": "🔕 1시간",
 }
 

@@ -186,8 +186,14 @@ async def test_rejected_token_is_found_at_start_and_never_leaks(
     async with running(channels, tmp_path / "s.db", clock, admin=("phone", "desk")) as d:
         await fake_slack.wait_for(lambda: len(fake_slack.messages) == 1)
         error = d.workers["phone"].stopped
+        problems = d.problems()
     assert error is not None and TOKEN not in str(error)
     assert "secret-telegram-token" not in fake_slack.messages[0].text
+    rejected = (
+        "telegram: 봇 토큰이 거부되었습니다 (The token `«redacted»` was rejected by the server.)"
+    )
+    assert problems == [f"채널 phone 중지: {rejected}"]
+    assert f"채널 'phone' 중지: {rejected}" in fake_slack.messages[0].text
 
 
 async def test_chat_migrated_sends_to_the_new_supergroup(

@@ -42,6 +42,7 @@ from alertbot.delivery.notifiers.base import (
     fingerprint,
     register,
 )
+from alertbot.i18n import t
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 
@@ -203,7 +204,7 @@ class TelegramNotifier(Notifier):
             seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
             return RateLimited(f"telegram 429: retry after {seconds:g}s", seconds)
         if isinstance(exc, InvalidToken):
-            return PermanentError(f"telegram: the bot token was rejected ({what})")
+            return PermanentError(t("delivery.token_rejected", service="telegram", error=what))
         if isinstance(exc, Forbidden):
             return PermanentError(f"telegram 403: {what}")
         if isinstance(exc, BadRequest):
@@ -212,7 +213,7 @@ class TelegramNotifier(Notifier):
                 return PermanentError(f"telegram 400: {what}")
             return MessageRejected(f"telegram 400: {what}")
         if isinstance(exc, ChatMigrated):
-            return PermanentError(f"telegram: chat migrated again to {exc.new_chat_id}")
+            return PermanentError(t("delivery.chat_migrated", chat_id=exc.new_chat_id))
         if isinstance(exc, TimedOut):
             # A connect or pool timeout means nothing was sent; any other timeout means the
             # request went out and the answer did not come back.
