@@ -27,6 +27,8 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from alertbot.i18n import t
+
 log = logging.getLogger("alertbot.engine.calendar")
 
 FIRST_DAY = date(2020, 1, 1)
@@ -107,7 +109,7 @@ def _compute() -> dict[str, object]:
     )
     if result.returncode != 0:
         last_line = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ValueError(f"the KRX calendar (exchange_calendars) failed: {last_line}")
+        raise ValueError(t("check.calendar", error=last_line))
     log.info("KRX calendar computed in %.1fs", time.monotonic() - started)
     data: dict[str, object] = json.loads(result.stdout)
     return data

@@ -606,6 +606,7 @@ MESSAGES: dict[str, str] = {
     "check.volume_window": (
         "window must be whole minutes, at least {minutes}m (e.g. 20m), got {value}"
     ),
+    "check.calendar": "the KRX calendar (exchange_calendars) failed: {error}",
     "check.active_syntax": (
         'expected "HH:MM-HH:MM" optionally followed by weekdays, weekends, daily, krx or'
         ' mon-fri; or "krx" for the KRX session, got {value}'

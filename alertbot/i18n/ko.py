@@ -604,6 +604,7 @@ MESSAGES: dict[str, str] = {
     "check.volume_window": (
         "window는 분 단위로 {minutes}분 이상이어야 합니다 (예: 20m, 입력: {value})"
     ),
+    "check.calendar": "KRX 거래일 달력(exchange_calendars)을 계산하지 못했습니다: {error}",
     "check.active_syntax": (
         '"HH:MM-HH:MM" (뒤에 weekdays, weekends, daily, krx, mon-fri 같은 요일) 또는'
         ' KRX 정규장 "krx"로 쓰세요 (입력: {value})'

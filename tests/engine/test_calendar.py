@@ -16,11 +16,14 @@ import pytest
 from alertbot.engine import calendar
 from alertbot.engine.active import parse_active
 from alertbot.engine.calendar import krx_calendar
+from alertbot.engine.rules import load_rules
+from alertbot.engine.yamlsource import RulesError
 from alertbot.events import KST
 from alertbot.feeds.build import build_feeds
 from alertbot.feeds.dart import calendar as dart_calendar
 from alertbot.feeds.dart.client import DartFeed
 from alertbot.settings import Settings
+from tests.engine.support import write_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,3 +160,23 @@ def test_dart_paces_on_weekdays_without_the_calendar(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(dart_calendar, "krx_calendar", unavailable)
     business_day = dart_calendar.trading_days()
     assert business_day(date(2025, 10, 6)) is True and business_day(date(2025, 3, 8)) is False
+
+
+def test_a_calendar_that_fails_is_the_rule_s_problem_in_the_trader_s_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``krx`` rule whose calendar cannot be computed: located, said in the catalog's
+    words, with the library's last line as the detail."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr(calendar, "_SCRIPT", "raise SystemExit('no tzdata')")
+    krx_calendar.cache_clear()
+    try:
+        path = write_rules(tmp_path, "- {name: a, event: vi, active: krx}")
+        with pytest.raises(RulesError) as caught:
+            load_rules(tmp_path, env={})
+    finally:
+        krx_calendar.cache_clear()
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:9: 규칙 'a': active:"
+        " KRX 거래일 달력(exchange_calendars)을 계산하지 못했습니다: no tzdata"
+    ]
