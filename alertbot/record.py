@@ -16,6 +16,7 @@ from pathlib import Path
 from alertbot.events import Event
 from alertbot.feeds.base import Backoff
 from alertbot.feeds.build import build_feeds
+from alertbot.i18n import t
 from alertbot.recording import RecordWriter
 from alertbot.settings import Settings
 from alertbot.subscriptions import Subscriptions
@@ -68,10 +69,7 @@ async def record(
     """Record until ``stop`` is set; the file is flushed and closed (a whole gzip) on return."""
     feeds = build_feeds(settings, on_event=_drop, on_notice=_log_notice, backoff=backoff)
     if not feeds:
-        raise NoFeeds(
-            "no broker credentials are set: record needs KIWOOM_APPKEY/KIWOOM_SECRETKEY "
-            "(or KIWOOM_TOKEN), LS_APPKEY/LS_APPSECRET (or LS_TOKEN) or DART_API_KEY"
-        )
+        raise NoFeeds(t("record.no_feeds"))
     with RecordWriter(out) as writer:
         tasks = []
         for feed in feeds:

@@ -25,6 +25,7 @@ from typing import IO, Self
 import orjson
 
 from alertbot.events import KST
+from alertbot.i18n import t
 
 LOGGED_PROBLEMS = 20
 """A file full of damaged lines reports the first ones and a count, not thousands of lines."""
@@ -114,7 +115,7 @@ class Recording:
         self.damaged = 0
         """Lines (or a cut-off end) that could not be read; ``problems`` lists the first few."""
         if not path.is_file():
-            raise RecordingError(f"{path}: no such recording")
+            raise RecordingError(t("recording.missing", path=path))
 
     def __iter__(self) -> Iterator[RecordedFrame]:
         number = 0
@@ -128,32 +129,32 @@ class Recording:
                         yield frame
         except gzip.BadGzipFile as exc:
             if number == 0:
-                raise RecordingError(f"{self.path}: not a gzip file ({exc})") from exc
-            self._problem(number + 1, f"gzip data damaged after this line ({exc})")
+                raise RecordingError(t("recording.not_gzip", path=self.path, error=exc)) from exc
+            self._problem(number + 1, t("recording.gzip_damaged", error=exc))
         except (EOFError, zlib.error) as exc:
             # A recorder killed hard leaves a stream without its end: the frames up to the
             # last flush are good, so they are replayed and the cut is reported.
-            self._problem(number + 1, f"file ends early ({type(exc).__name__})")
+            self._problem(number + 1, t("recording.ends_early", error=type(exc).__name__))
 
     def _frame(self, line: bytes, number: int) -> RecordedFrame | None:
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError:
-            self._problem(number, "not JSON (a line cut short?)")
+            self._problem(number, t("recording.not_json"))
             return None
         if not isinstance(record, dict):
-            self._problem(number, "not a JSON object")
+            self._problem(number, t("recording.not_object"))
             return None
         src, stamp = record.get("src"), record.get("t")
         if not isinstance(src, str) or not src:
-            self._problem(number, "no 'src' (the feed that received the frame)")
+            self._problem(number, t("recording.no_src"))
             return None
         try:
             received = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
         except ValueError:
             received = None
         if received is None or received.tzinfo is None:
-            self._problem(number, f"'t' is not a time with a UTC offset: {str(stamp)[:40]!r}")
+            self._problem(number, t("recording.bad_time", value=str(stamp)[:40]))
             return None
         frame = record.get("frame")
         if isinstance(frame, str):
@@ -161,7 +162,7 @@ class Recording:
         try:
             raw = base64.b64decode(record["b64"], validate=True)
         except (KeyError, TypeError, ValueError, binascii.Error):
-            self._problem(number, "no 'frame' text (nor 'b64' bytes)")
+            self._problem(number, t("recording.no_frame"))
             return None
         return RecordedFrame(received.astimezone(KST), src, raw)
 

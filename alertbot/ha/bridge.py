@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from alertbot.ha.database import DatabaseUnavailable, connect, driver, failures, unavailable
 from alertbot.ha.lease import Fenced
+from alertbot.i18n import t
 from alertbot.state import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -56,9 +57,7 @@ class Bridge:
             return future.result(self.timeout)
         except concurrent.futures.TimeoutError:
             future.cancel()
-            raise DatabaseUnavailable(
-                f"PostgreSQL did not answer within {self.timeout:g}s"
-            ) from None
+            raise DatabaseUnavailable(t("ha.timeout", seconds=self.timeout)) from None
 
     async def _run(self, operation: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         try:

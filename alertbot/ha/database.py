@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from alertbot.ha.url import redacted
+from alertbot.i18n import t
 from alertbot.state import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -27,10 +28,7 @@ def driver():  # type: ignore[no-untyped-def]
     try:
         import asyncpg
     except ImportError:
-        raise DatabaseUnavailable(
-            "a postgresql:// ALERTBOT_STATE needs the PostgreSQL driver: "
-            "pip install 'alertbot[postgres]'"
-        ) from None
+        raise DatabaseUnavailable(t("ha.no_driver")) from None
     return asyncpg
 
 

@@ -699,6 +699,25 @@ MESSAGES: dict[str, str] = {
     "delivery.token_rejected": "{service}: the bot token was rejected ({error})",
     "delivery.chat_migrated": "telegram: chat migrated again to {chat_id}",
     "button.mute_1h": "🔕 1h",
+    # ── record and replay files, the HA database: what the CLI reports
+    "record.no_feeds": (
+        "no broker credentials are set: record needs KIWOOM_APPKEY/KIWOOM_SECRETKEY "
+        "(or KIWOOM_TOKEN), LS_APPKEY/LS_APPSECRET (or LS_TOKEN) or DART_API_KEY"
+    ),
+    "recording.missing": "{path}: no such recording",
+    "recording.not_gzip": "{path}: not a gzip file ({error})",
+    "recording.gzip_damaged": "gzip data damaged after this line ({error})",
+    "recording.ends_early": "file ends early ({error})",
+    "recording.not_json": "not JSON (a line cut short?)",
+    "recording.not_object": "not a JSON object",
+    "recording.no_src": "no 'src' (the feed that received the frame)",
+    "recording.bad_time": "'t' is not a time with a UTC offset: {value!r}",
+    "recording.no_frame": "no 'frame' text (nor 'b64' bytes)",
+    "ha.no_driver": (
+        "a postgresql:// ALERTBOT_STATE needs the PostgreSQL driver: "
+        "pip install 'alertbot[postgres]'"
+    ),
+    "ha.timeout": "PostgreSQL did not answer within {seconds:g}s",
 }
 
 MARKET_STATUS: dict[str, str] = {

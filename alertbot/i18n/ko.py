@@ -701,6 +701,26 @@ MESSAGES: dict[str, str] = {
     "delivery.token_rejected": "{service}: 봇 토큰이 거부되었습니다 ({error})",
     "delivery.chat_migrated": "telegram: 채팅이 또 다른 채팅({chat_id})으로 옮겨졌습니다",
     "button.mute_1h": "🔕 1시간",
+    # ── record and replay files, the HA database: what the CLI reports
+    "record.no_feeds": (
+        "증권사 인증 정보가 없어 기록할 피드가 없습니다: KIWOOM_APPKEY와 KIWOOM_SECRETKEY"
+        "(또는 KIWOOM_TOKEN), LS_APPKEY와 LS_APPSECRET(또는 LS_TOKEN), 또는 DART_API_KEY를 "
+        "설정하세요"
+    ),
+    "recording.missing": "{path}: 기록 파일이 없습니다",
+    "recording.not_gzip": "{path}: gzip 파일이 아닙니다 ({error})",
+    "recording.gzip_damaged": "이 줄 뒤의 gzip 데이터가 손상되었습니다 ({error})",
+    "recording.ends_early": "파일이 중간에 끝났습니다 ({error})",
+    "recording.not_json": "JSON이 아닙니다 (줄이 잘렸나요?)",
+    "recording.not_object": "JSON 객체가 아닙니다",
+    "recording.no_src": "'src'(프레임을 받은 피드)가 없습니다",
+    "recording.bad_time": "'t'가 UTC 오프셋이 있는 시각이 아닙니다: {value!r}",
+    "recording.no_frame": "'frame' 텍스트도 'b64' 바이트도 없습니다",
+    "ha.no_driver": (
+        "postgresql:// ALERTBOT_STATE에는 PostgreSQL 드라이버가 필요합니다: "
+        "pip install 'alertbot[postgres]'"
+    ),
+    "ha.timeout": "PostgreSQL이 {seconds:g}초 안에 응답하지 않았습니다",
 }
 
 MARKET_STATUS: dict[str, str] = {

@@ -207,3 +207,40 @@ def test_each_argparse_word_keeps_argparse_s_placeholders(lang: str) -> None:
             assert said.replace("%%", "").count("%") == len(placeholder.findall(msgid))
     finally:
         i18n.use(None)
+
+
+def test_record_without_credentials_says_what_to_set_in_korean(tmp_path: Path) -> None:
+    credentials = ("KIWOOM_", "LS_", "DART_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(credentials)}
+    env.pop("ALERTBOT_LANG", None)
+    out = tmp_path / "day.jsonl"
+    result = subprocess.run(
+        [sys.executable, "-m", "alertbot", "record", "--out", str(out), "--rules", "rules"],
+        cwd=ROOT,
+        env={**env, "ALERTBOT_STATE": str(tmp_path / "state.db")},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "alertbot: 증권사 인증 정보가 없어 기록할 피드가 없습니다: KIWOOM_APPKEY와 "
+        "KIWOOM_SECRETKEY(또는 KIWOOM_TOKEN), LS_APPKEY와 LS_APPSECRET(또는 LS_TOKEN), "
+        "또는 DART_API_KEY를 설정하세요"
+    )
+    assert not out.exists()
+
+
+def test_replay_names_a_damaged_line_in_korean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = tmp_path / "day.jsonl"
+    recording.write_bytes(b'{"t": "2026-11-20T09:00:01+09:00", "frame": "{}"}\n[1]\n')
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules: []\n", encoding="utf-8")
+    assert main(["replay", str(recording), "--rules", str(rules)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2:] == [
+        f"손상된 줄: {recording}:1: 'src'(프레임을 받은 피드)가 없습니다",
+        f"손상된 줄: {recording}:2: JSON 객체가 아닙니다",
+    ]

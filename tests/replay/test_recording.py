@@ -68,13 +68,13 @@ def test_damaged_lines_are_skipped_and_named(tmp_path: Path) -> None:
     recording = Recording(path)
     assert len(list(recording)) == 2
     assert recording.problems == [
-        f"{path}:2: not a JSON object",
-        f"{path}:3: no 'src' (the feed that received the frame)",
-        f"{path}:4: 't' is not a time with a UTC offset: '2026-11-20T09:00:01'",
-        f"{path}:5: 't' is not a time with a UTC offset: 'yesterday'",
-        f"{path}:6: no 'frame' text (nor 'b64' bytes)",
-        f"{path}:7: no 'frame' text (nor 'b64' bytes)",
-        f"{path}:10: not JSON (a line cut short?)",
+        f"{path}:2: JSON 객체가 아닙니다",
+        f"{path}:3: 'src'(프레임을 받은 피드)가 없습니다",
+        f"{path}:4: 't'가 UTC 오프셋이 있는 시각이 아닙니다: '2026-11-20T09:00:01'",
+        f"{path}:5: 't'가 UTC 오프셋이 있는 시각이 아닙니다: 'yesterday'",
+        f"{path}:6: 'frame' 텍스트도 'b64' 바이트도 없습니다",
+        f"{path}:7: 'frame' 텍스트도 'b64' 바이트도 없습니다",
+        f"{path}:10: JSON이 아닙니다 (줄이 잘렸나요?)",
     ]
 
 
@@ -90,13 +90,13 @@ def test_a_gzip_cut_short_gives_the_frames_up_to_the_last_flush(tmp_path: Path) 
     writer.close()
     recording = Recording(cut)
     assert [frame.frame for frame in recording] == ['{"n":0}', '{"n":1}', '{"n":2}']
-    assert recording.problems == [f"{cut}:4: file ends early (EOFError)"]
+    assert recording.problems == [f"{cut}:4: 파일이 중간에 끝났습니다 (EOFError)"]
 
 
 def test_not_a_gzip_is_refused_at_once(tmp_path: Path) -> None:
     path = tmp_path / "day.jsonl.gz"
     path.write_text('{"t": "…"}\n', encoding="utf-8")
-    with pytest.raises(RecordingError, match=r"day.jsonl.gz: not a gzip file"):
+    with pytest.raises(RecordingError, match=r"day.jsonl.gz: gzip 파일이 아닙니다"):
         list(Recording(path))
 
 

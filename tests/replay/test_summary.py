@@ -73,7 +73,7 @@ def expected(recording: Path) -> list[str]:
         "never               0       0     0       0",
         "프레임 10개 (kiwoom 4, ls 6), 이벤트 9개, 2026-11-20 09:00:00–13:12:00 KST",
         "해석하지 못한 프레임: 1 × kiwoom: not JSON",
-        f"손상된 줄: {recording}:11: not JSON (a line cut short?)",
+        f"손상된 줄: {recording}:11: JSON이 아닙니다 (줄이 잘렸나요?)",
     ]
 
 
@@ -131,7 +131,7 @@ def test_a_missing_recording_is_one_clear_line(
 ) -> None:
     missing = tmp_path / "nope.jsonl.gz"
     assert main(["replay", str(missing), "--rules", str(rules)]) == 2
-    assert capsys.readouterr().err == f"alertbot: {missing}: no such recording\n"
+    assert capsys.readouterr().err == f"alertbot: {missing}: 기록 파일이 없습니다\n"
 
 
 def test_bad_rules_say_file_and_line(
