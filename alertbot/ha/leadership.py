@@ -26,6 +26,7 @@ from enum import Enum
 
 from alertbot.ha import lease
 from alertbot.ha.database import DatabaseUnavailable, connect, failures, unavailable
+from alertbot.i18n import t
 
 log = logging.getLogger("alertbot.ha")
 
@@ -160,7 +161,8 @@ class Leadership:
         status = self.status
         if status.role is Role.LEADER and self.clock() >= self.valid_until:
             log.error("leadership: lease of epoch %d ran out unrenewed; standing by", status.epoch)
-            self._set(Status(Role.STANDBY, status.epoch, "", self.me, "lease ran out unrenewed"))
+            lapsed = t("ha.lease_lapsed")
+            self._set(Status(Role.STANDBY, status.epoch, "", self.me, lapsed))
 
     def _set(self, status: Status) -> None:
         if status == self.status:

@@ -698,6 +698,7 @@ MESSAGES: dict[str, str] = {
     "ha.other_instance": "another instance",
     "delivery.token_rejected": "{service}: the bot token was rejected ({error})",
     "delivery.chat_migrated": "telegram: chat migrated again to {chat_id}",
+    "ha.lease_lapsed": "lease ran out unrenewed",
     "button.mute_1h": "🔕 1h",
     # ── record and replay files, the HA database: what the CLI reports
     "record.no_feeds": (

@@ -700,6 +700,7 @@ MESSAGES: dict[str, str] = {
     "ha.other_instance": "다른 인스턴스",
     "delivery.token_rejected": "{service}: 봇 토큰이 거부되었습니다 ({error})",
     "delivery.chat_migrated": "telegram: 채팅이 또 다른 채팅({chat_id})으로 옮겨졌습니다",
+    "ha.lease_lapsed": "리더 임기(lease)가 갱신되지 못하고 끝남",
     "button.mute_1h": "🔕 1시간",
     # ── record and replay files, the HA database: what the CLI reports
     "record.no_feeds": (
