@@ -6,8 +6,8 @@ the catalog while ``alertbot`` builds and runs its parser, then gives it back, s
 in the same process keep argparse's English. What argparse says only to programmers (a badly
 defined parser) is not here and stays as argparse writes it.
 
-argparse lines help up and wraps it by counting characters; a terminal shows Hangul two
-columns wide, so ``HelpFormatter`` measures in columns.
+argparse lines up and wraps the help and the usage by counting characters; a terminal shows
+Hangul two columns wide, so ``HelpFormatter`` measures in columns.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from alertbot.i18n import fields_of, template
@@ -88,6 +88,22 @@ class HelpFormatter(argparse.HelpFormatter):
             return text
         padded = re.compile(rf"^( *{re.escape(header)})( +)(?=\S)")
         return padded.sub(lambda m: m[1] + " " * max(2, len(m[2]) - wide), text, count=1)
+
+    def _format_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None,
+    ) -> str:
+        laid_out = super()._format_usage(usage, actions, groups, prefix)
+        if not _wide(laid_out):
+            return laid_out
+        width, self._width = self._width, _in_characters(laid_out, self._width)
+        try:  # again, as many characters narrower as the wide ones take more columns
+            return super()._format_usage(usage, actions, groups, prefix)
+        finally:
+            self._width = width
 
     def _split_lines(self, text: str, width: int) -> list[str]:
         return super()._split_lines(text, _in_characters(text, width))

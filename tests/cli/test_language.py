@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -244,3 +245,22 @@ def test_replay_names_a_damaged_line_in_korean(
         f"손상된 줄: {recording}:1: 'src'(프레임을 받은 피드)가 없습니다",
         f"손상된 줄: {recording}:2: JSON 객체가 아닙니다",
     ]
+
+
+def columns(text: str) -> int:
+    """How wide ``text`` shows in a terminal (Hangul takes two columns)."""
+    return len(text) + sum(unicodedata.east_asian_width(char) in "WF" for char in text)
+
+
+@pytest.mark.parametrize("command", HELP_PAGES, ids=" ".join)
+def test_the_korean_help_lines_up_and_fits_in_terminal_columns(
+    command: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Options' helps start in one column, and no line is wider than the terminal, though
+    argparse counts characters and a Hangul character takes two columns."""
+    monkeypatch.setenv("COLUMNS", "80")
+    _, out, _ = run_main([*command, "--help"], capsys)
+    assert max(map(columns, out.splitlines())) <= 80
+    options = out.split("옵션:\n", 1)[1].splitlines()
+    starts = {columns(m[0]) for line in options if (m := re.match(r" +\S+(?: \S+)* {2,}", line))}
+    assert len(starts) == 1, options
