@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -61,9 +61,11 @@ async def running_app(
     backoff: Backoff | None = None,
     rules: str = RULES,
     token: str = SIM_TOKEN,
+    extra: Mapping[str, str] | None = None,
+    reading: bool = True,
 ) -> AsyncIterator[App]:
-    """Start the app, wait until its feed is logged in and reading (when ``token`` is one the
-    simulator takes), stop it on exit."""
+    """Start the app (``extra``: more settings), wait until its feed is logged in and reading
+    (unless ``reading`` is False: a feed the test keeps out), stop it on exit."""
     rules_dir = tmp_path / "rules"
     rules_dir.mkdir(exist_ok=True)
     (rules_dir / "rules.yaml").write_text(rules, encoding="utf-8")
@@ -74,13 +76,14 @@ async def running_app(
             "ALERTBOT_RULES": str(rules_dir),
             "ALERTBOT_STATE": str(tmp_path / "state.db"),
             "ALERTBOT_HTTP": "127.0.0.1:0",
+            **(extra or {}),
         }
     )
     env = {"TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_BASE_URL": telegram.base_url}
     app = App(settings, env=env, ops=ops, backoff=backoff)
     await app.start()
     try:
-        if token == SIM_TOKEN:
+        if reading:
             await feed_reading(sim)
         yield app
     finally:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import orjson
 
+from alertbot.feeds.base import Backoff
 from alertbot.sim.fakehttp import Hang
-from alertbot.sim.kiwoom import KiwoomSimulator
+from alertbot.sim.kiwoom import SIM_APPKEY, SIM_SECRETKEY, KiwoomSimulator
 from alertbot.sim.telegram import FakeTelegram
 from tests.ops_support import FAST, OWNER_CHAT, get, running_app, texts
 
@@ -31,7 +32,7 @@ async def stopped_feed(
 ) -> tuple[str, int, list[str]]:
     """The admin notice naming ``marker`` (below the bot's header), and ``/readyz``'s status
     and reasons after it."""
-    async with running_app(tmp_path, sim, telegram, token="expired-token") as app:
+    async with running_app(tmp_path, sim, telegram, token="expired-token", reading=False) as app:
         await telegram.wait_for(lambda: any(marker in t for t in texts(telegram, OWNER_CHAT)))
         status, body = await get(app.runtime.http, "/readyz")
     (notice,) = [t for t in texts(telegram, OWNER_CHAT) if marker in t]
@@ -78,3 +79,27 @@ async def test_stuck_delivery_is_a_korean_readyz_reason(
     assert status == 503
     (problem,) = orjson.loads(body)["problems"]
     assert re.fullmatch(r"전송 멈춤: 보낼 알림 1건, \d+초 동안 보낸 것 없음", problem), problem
+
+
+async def test_a_feed_down_on_refused_tokens_says_why_in_korean(
+    tmp_path: Path, kiwoom_sim: KiwoomSimulator, fake_telegram: FakeTelegram
+) -> None:
+    """Every fresh token refused: the down notice and /readyz give the feed's own words,
+    not an exception class name."""
+    kiwoom_sim.refuse_logins = 1_000
+    issuing = {
+        "KIWOOM_APPKEY": SIM_APPKEY,
+        "KIWOOM_SECRETKEY": SIM_SECRETKEY,
+        "KIWOOM_API_URL": kiwoom_sim.api_url,
+    }
+    hold = Backoff(initial=3600, maximum=3600)  # down for the whole test after one refusal
+    async with running_app(
+        tmp_path, kiwoom_sim, fake_telegram, backoff=hold, extra=issuing, reading=False
+    ) as app:
+        await fake_telegram.wait_for(lambda: any("연결이" in t for t in texts(fake_telegram)))
+        status, body = await get(app.runtime.http, "/readyz")
+    why = "접근 토큰이 거부되었습니다 (8005): 새 토큰을 발급합니다"
+    (notice,) = [t for t in texts(fake_telegram) if "연결이" in t]
+    down = rf"<b>🤖 alertbot</b>\n⚠️ kiwoom 연결이 \d+초째 끊겨 있습니다 \({re.escape(why)}\)"
+    assert re.fullmatch(down, notice), notice
+    assert (status, orjson.loads(body)["problems"]) == (503, [f"피드 kiwoom: {why}"])

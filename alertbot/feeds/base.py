@@ -19,7 +19,7 @@ from datetime import datetime
 from datetime import time as clock_time
 
 from alertbot.events import KST, Event, now_kst
-from alertbot.feeds.session import FatalFeedError, FeedSilent, RetryLater
+from alertbot.feeds.session import FatalFeedError, FeedError, FeedSilent, RetryLater
 from alertbot.i18n import duration, t
 from alertbot.redaction import Redactor
 from alertbot.subscriptions import Subscriptions
@@ -152,6 +152,8 @@ class Feed(ABC):
                 return
             except RetryLater as exc:
                 reason, delay = str(exc), exc.delay
+            except FeedError as exc:
+                reason = str(exc)
             except Exception as exc:  # any failure of one session is a reason to reconnect
                 reason = f"{type(exc).__name__}: {exc}"
             self._mark_down(reason)

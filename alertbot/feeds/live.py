@@ -19,7 +19,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from alertbot.feeds.base import Feed
-from alertbot.feeds.session import FatalFeedError, FeedSilent, Session, TokenRefused
+from alertbot.feeds.session import FatalFeedError, FeedError, FeedSilent, Session, TokenRefused
 from alertbot.feeds.token import TokenSource
 from alertbot.i18n import t
 
@@ -207,7 +207,7 @@ class SessionFeed(Feed):
                     mock_var=self.mock_var,
                 )
             )
-        raise ConnectionError(t("feed.token_renewing", error=detail)) from None
+        raise FeedError(t("feed.token_renewing", error=detail)) from None
 
     # ------------------------------------------------------------------ sending
 

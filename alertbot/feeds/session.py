@@ -37,11 +37,16 @@ class FatalFeedError(Exception):
     """The feed cannot go on without a person (wrong app key): stop retrying, tell the admin."""
 
 
-class FeedSilent(Exception):
+class FeedError(ConnectionError):
+    """A connection failure the feed words itself (a catalog text): people read it as it is,
+    where a library's error is shown with its type."""
+
+
+class FeedSilent(FeedError):
     """No data arrived for too long while it was expected: the connection is dead."""
 
 
-class TokenRefused(ConnectionError):
+class TokenRefused(FeedError):
     """The server refused the access token itself: a fresh one may fix it."""
 
 

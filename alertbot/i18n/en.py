@@ -672,6 +672,7 @@ MESSAGES: dict[str, str] = {
     ),
     "feed.dart_retrying": "⚠️ dart: OpenDART answered {error}; trying again",
     "feed.dart_no_message": "no message",
+    "feed.unreadable": "unreadable answer ({reason})",
     "feed.unserved": "no running feed ({feeds}) serves {kind} rules: {rules}",
     "ready.feed": "feed {feed}: {reason}",
     "ready.not_connected": "not connected",

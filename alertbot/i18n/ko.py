@@ -674,6 +674,7 @@ MESSAGES: dict[str, str] = {
     "feed.dart_limit": "⚠️ dart: OpenDART {error}: 한도가 풀릴 때까지 공시를 더 드물게 확인합니다",
     "feed.dart_retrying": "⚠️ dart: OpenDART 응답 {error}: 다시 시도합니다",
     "feed.dart_no_message": "메시지 없음",
+    "feed.unreadable": "읽을 수 없는 응답 ({reason})",
     "feed.unserved": "실행 중인 피드({feeds})로는 {kind} 규칙을 처리할 수 없습니다: {rules}",
     "ready.feed": "피드 {feed}: {reason}",
     "ready.not_connected": "연결되지 않음",

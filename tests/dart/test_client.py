@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+import pytest
 from aiohttp import web
 
 from alertbot.feeds.dart.client import ATTEMPTS, DartFeed
@@ -23,10 +24,9 @@ def feed(dart: DartSimulator, recorder: Recorder, **kwargs: object) -> DartFeed:
         SIM_KEY,
         on_event=recorder.event,
         on_notice=recorder.notice,
-        backoff=FAST,
         retry_wait=(0.01, 0.02),
         timeout=0.5,
-        **kwargs,  # type: ignore[arg-type]
+        **{"backoff": FAST, **kwargs},  # type: ignore[arg-type]
     )
     made.set_subscriptions(RULES)
     return made
@@ -84,3 +84,19 @@ async def test_answers_are_recorded_without_the_key(dart_sim: DartSimulator) -> 
     ((src, body, _),) = raw[:1]
     assert src == "dart" and buyback(1)["rcept_no"] in str(body)
     assert all(SIM_KEY not in str(frame) for _, frame, _ in raw)
+
+
+async def test_an_unreadable_service_is_down_in_its_own_words(
+    dart_sim: DartSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The reason /readyz and the down notice quote: the feed's words, not an exception's."""
+    recorder = Recorder()
+    poller = feed(dart_sim, recorder)
+    async with running(poller):
+        await dart_sim.wait_for(lambda: dart_sim.calls >= 1)
+        garbage = [web.Response(status=200, text="<html>") for _ in range(ATTEMPTS)]
+        dart_sim.fail_next("list.json", *garbage)
+        poller.poll_now()
+        await dart_sim.wait_for(lambda: dart_sim.calls >= 2 + ATTEMPTS)  # reconnected
+    (reason,) = [r.args[1] for r in caplog.records if "disconnected" in r.msg]  # type: ignore[index]
+    assert reason == "읽을 수 없는 응답 (not JSON)"

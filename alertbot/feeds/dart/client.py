@@ -29,6 +29,8 @@ from alertbot.feeds.base import Feed
 from alertbot.feeds.dart import protocol
 from alertbot.feeds.dart.memory import SeenFilings
 from alertbot.feeds.dart.session import DartSession, Request, weekday
+from alertbot.feeds.session import FeedError
+from alertbot.i18n import t
 
 log = logging.getLogger("alertbot.feeds.dart")
 
@@ -37,7 +39,7 @@ ATTEMPTS = 4
 """Tries of one request before the session ends and the supervisor's backoff takes over."""
 
 
-class PollFailed(Exception):
+class PollFailed(FeedError):
     """One request got no readable answer; the text names no secret."""
 
 
@@ -168,7 +170,7 @@ class DartFeed(Feed):
                 events, _ = dart.receive(body, now)
                 if not dart.readable:
                     self.count_unparsed(dart.last_unparsed, body)
-                    raise PollFailed(f"unreadable answer: {dart.last_unparsed}")
+                    raise PollFailed(t("feed.unreadable", reason=dart.last_unparsed))
                 return events
         raise AssertionError("unreachable: tenacity reraises the last failure")
 

@@ -18,6 +18,7 @@ from alertbot.feeds.kiwoom import protocol
 from alertbot.feeds.liveness import Liveness, venue_open
 from alertbot.feeds.session import (
     NOTHING,
+    FeedError,
     FeedSilent,
     Frames,
     RetryLater,
@@ -113,7 +114,7 @@ class KiwoomSession(Session):
         if not self.logged_in:
             sent = self._login_sent
             if sent is not None and now - sent >= LOGIN_TIMEOUT:
-                self.end(ConnectionError(t("feed.login_timeout")))
+                self.end(FeedError(t("feed.login_timeout")))
             return ()
         verdict = self.liveness.check(now, self._data_expected(now))
         if verdict is Liveness.REREGISTER:
@@ -140,7 +141,7 @@ class KiwoomSession(Session):
             self.end(TokenRefused(t("feed.token_refused", error=message.auth_error)))
         else:
             error = f"{message.code} {message.message[:120]}"
-            self.end(ConnectionError(t("feed.login_refused", error=error)))
+            self.end(FeedError(t("feed.login_refused", error=error)))
         return ()
 
     def _on_system(self, message: protocol.SystemNotice) -> None:

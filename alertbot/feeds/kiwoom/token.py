@@ -20,8 +20,8 @@ import aiohttp
 import orjson
 
 from alertbot.events import KST, now_kst
-from alertbot.feeds.base import FatalFeedError
 from alertbot.feeds.kiwoom.protocol import error_codes
+from alertbot.feeds.session import FatalFeedError, FeedError
 from alertbot.feeds.values import to_int, to_text
 from alertbot.i18n import t
 
@@ -35,7 +35,7 @@ KEY_ERROR_CODES = frozenset({8001, 8002, 8020, 8030})
 REQUEST_TIMEOUT = 10.0
 
 
-class TokenError(Exception):
+class TokenError(FeedError):
     """The token endpoint failed in a way that may pass (network, 5xx, garbage): retry later."""
 
 

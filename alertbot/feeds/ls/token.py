@@ -19,7 +19,7 @@ import aiohttp
 import orjson
 
 from alertbot.events import KST, now_kst
-from alertbot.feeds.base import FatalFeedError
+from alertbot.feeds.session import FatalFeedError, FeedError
 from alertbot.feeds.values import to_int, to_text
 from alertbot.i18n import t
 from alertbot.redaction import Redactor
@@ -110,7 +110,7 @@ class LsTokenIssuer:
                 status, raw = response.status, await response.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             unreachable = t("feed.token_unreachable", error=type(exc).__name__)
-            raise ConnectionError(unreachable) from None
+            raise FeedError(unreachable) from None
         try:
             answer = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -131,7 +131,7 @@ class LsTokenIssuer:
         if status in (400, 401, 403) or code in CREDENTIAL_CODES:
             refused = t("feed.app_key_refused", error=what, keys=KEY_VARS, mock_var=MOCK_VAR)
             raise FatalFeedError(refused)
-        raise ConnectionError(t("feed.token_not_issued", error=what))
+        raise FeedError(t("feed.token_not_issued", error=what))
 
     def _scrub(self, text: str) -> str:
         """Server messages are shown to the operator: never with the key or secret in them."""
