@@ -98,5 +98,5 @@ async def test_an_unreadable_service_is_down_in_its_own_words(
         dart_sim.fail_next("list.json", *garbage)
         poller.poll_now()
         await dart_sim.wait_for(lambda: dart_sim.calls >= 2 + ATTEMPTS)  # reconnected
-    (reason,) = [r.args[1] for r in caplog.records if "disconnected" in r.msg]  # type: ignore[index]
-    assert reason == "읽을 수 없는 응답 (not JSON)"
+    (line,) = [r.getMessage() for r in caplog.records if "disconnected" in r.getMessage()]
+    assert line.startswith("dart feed disconnected (읽을 수 없는 응답 (not JSON)); reconnecting")
