@@ -27,6 +27,7 @@ from tenacity import (
 )
 from tenacity.wait import wait_base
 
+from alertbot.i18n import t
 from alertbot.stocks.book import Stock
 
 log = logging.getLogger("alertbot.feeds")
@@ -114,7 +115,9 @@ class StockListLoader(ABC):
                     if key is None:
                         break
                 else:
-                    raise StockListError(f"{self.broker}: more than {MAX_PAGES} pages")
+                    raise StockListError(
+                        t("stocks.too_many_pages", broker=self.broker, pages=MAX_PAGES)
+                    )
         log.info("%s: stock master loaded, %d stocks", self.broker, len(stocks))
         return list(stocks.values())
 
@@ -134,7 +137,8 @@ class StockListLoader(ABC):
         try:
             token = await self.token()
         except Exception as exc:
-            raise Transient(f"{self.broker}: no token ({type(exc).__name__}: {exc})") from None
+            error = f"{type(exc).__name__}: {exc}"
+            raise Transient(t("stocks.no_token", broker=self.broker, error=error)) from None
         request = self.request(query, key, token)
         try:
             async with http.post(
@@ -144,7 +148,8 @@ class StockListLoader(ABC):
             ) as response:
                 status, headers, raw = response.status, response.headers, await response.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise Transient(f"{self.broker}: unreachable ({type(exc).__name__})") from None
+            error = type(exc).__name__
+            raise Transient(t("stocks.unreachable", broker=self.broker, error=error)) from None
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:

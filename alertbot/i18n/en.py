@@ -700,6 +700,12 @@ MESSAGES: dict[str, str] = {
     "delivery.token_rejected": "{service}: the bot token was rejected ({error})",
     "delivery.chat_migrated": "telegram: chat migrated again to {chat_id}",
     "ha.lease_lapsed": "lease ran out unrenewed",
+    "stocks.too_many_pages": "{broker}: more than {pages} pages",
+    "stocks.no_token": "{broker}: no token ({error})",
+    "stocks.unreachable": "{broker}: unreachable ({error})",
+    "stocks.token_refused": "{source}: token refused ({error})",
+    "stocks.rate_limited": "{source}: rate limited ({error})",
+    "stocks.not_json": "{source}: HTTP {status} without a JSON object",
     "button.mute_1h": "🔕 1h",
     # ── record and replay files, the HA database: what the CLI reports
     "record.no_feeds": (

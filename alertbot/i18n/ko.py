@@ -702,6 +702,12 @@ MESSAGES: dict[str, str] = {
     "delivery.token_rejected": "{service}: 봇 토큰이 거부되었습니다 ({error})",
     "delivery.chat_migrated": "telegram: 채팅이 또 다른 채팅({chat_id})으로 옮겨졌습니다",
     "ha.lease_lapsed": "리더 임기(lease)가 갱신되지 못하고 끝남",
+    "stocks.too_many_pages": "{broker}: 종목 목록이 {pages}쪽을 넘습니다",
+    "stocks.no_token": "{broker}: 토큰을 받지 못함 ({error})",
+    "stocks.unreachable": "{broker}: 연결할 수 없음 ({error})",
+    "stocks.token_refused": "{source}: 토큰 거부 ({error})",
+    "stocks.rate_limited": "{source}: 요청 한도 초과 ({error})",
+    "stocks.not_json": "{source}: HTTP {status}, JSON 응답이 아님",
     "button.mute_1h": "🔕 1시간",
     # ── record and replay files, the HA database: what the CLI reports
     "record.no_feeds": (

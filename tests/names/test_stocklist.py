@@ -71,7 +71,7 @@ async def test_kiwoom_gives_up_with_a_clear_error(kiwoom_sim: KiwoomSimulator) -
 
 async def test_kiwoom_unknown_token_is_not_retried_forever(kiwoom_sim: KiwoomSimulator) -> None:
     loader = KiwoomStockList(kiwoom_sim.api_url, given("wrong"), attempts=2, wait=NO_WAIT)
-    with pytest.raises(StockListError, match="token refused") as error:
+    with pytest.raises(StockListError, match="kiwoom ka10099: 토큰 거부") as error:
         await loader()
     assert "wrong" not in str(error.value)
 
@@ -98,5 +98,5 @@ async def test_ls_renews_a_refused_token(ls_sim: LsSimulator) -> None:
 
 async def test_unreachable_server_is_a_stock_list_error() -> None:
     loader = LsStockList("http://127.0.0.1:9", given("t"), attempts=2, wait=NO_WAIT)
-    with pytest.raises(StockListError, match="unreachable"):
+    with pytest.raises(StockListError, match="연결할 수 없음"):
         await loader()

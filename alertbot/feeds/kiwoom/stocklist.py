@@ -21,10 +21,13 @@ from alertbot.feeds.stocklist import (
     read_page,
 )
 from alertbot.feeds.values import strip_code, to_int, to_text
+from alertbot.i18n import t
 from alertbot.stocks.book import Stock
 
 PATH = "/api/dostk/stkinfo"
 TR = "ka10099"
+SOURCE = f"kiwoom {TR}"
+"""How its errors name the request."""
 MARKETS = {"0": "KOSPI", "10": "KOSDAQ", "50": "KONEX", "8": "ETF", "60": "ETN"}
 """``mrkt_tp`` → the market as KRX writes it; the markets loaded, in this order."""
 TOKEN_REFUSED = 3
@@ -49,17 +52,17 @@ class KiwoomStockList(StockListLoader):
 
     def read(self, status: int, headers: Mapping[str, str], body: Any) -> Page:
         if status == 429 or status >= 500:
-            raise Transient(f"kiwoom {TR}: HTTP {status}")
+            raise Transient(f"{SOURCE}: HTTP {status}")
         if not isinstance(body, dict):
-            raise Transient(f"kiwoom {TR}: HTTP {status} without a JSON object")
+            raise Transient(t("stocks.not_json", source=SOURCE, status=status))
         code = to_int(body.get("return_code"), -1)
         message = to_text(body.get("return_msg"))[:120]
         if code == TOKEN_REFUSED:
-            raise TokenRefused(f"kiwoom {TR}: token refused ({message})")
+            raise TokenRefused(t("stocks.token_refused", source=SOURCE, error=message))
         if code in RATE_LIMITED:
-            raise Transient(f"kiwoom {TR}: rate limited ({message})")
+            raise Transient(t("stocks.rate_limited", source=SOURCE, error=message))
         if status != 200 or code != 0:
-            raise StockListError(f"kiwoom {TR}: HTTP {status}, return_code {code} {message}")
+            raise StockListError(f"{SOURCE}: HTTP {status}, return_code {code} {message}")
         more, key = headers.get("cont-yn", ""), headers.get("next-key", "")
         return read_page(body.get("list"), parse_row, more, key)
 

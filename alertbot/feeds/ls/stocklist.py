@@ -21,10 +21,13 @@ from alertbot.feeds.stocklist import (
     read_page,
 )
 from alertbot.feeds.values import strip_code, to_int, to_text
+from alertbot.i18n import t
 from alertbot.stocks.book import Stock
 
 PATH = "/stock/etc"
 TR = "t8436"
+SOURCE = f"ls {TR}"
+"""How its errors name the request."""
 OK_CODES = frozenset({"00000", "00001", "00133"})
 """``rsp_cd`` of a served answer (00133: "조회가 계속 됩니다", more pages follow)."""
 TOKEN_CODES = frozenset({"IGW00121"})
@@ -54,11 +57,12 @@ class LsStockList(StockListLoader):
         code = to_text(answer.get("rsp_cd"))
         message = to_text(answer.get("rsp_msg"))[:120]
         if code in TOKEN_CODES or status == 401:
-            raise TokenRefused(f"ls {TR}: token refused ({code} {message})".strip())
+            error = f"{code} {message}".strip()
+            raise TokenRefused(t("stocks.token_refused", source=SOURCE, error=error))
         if status == 429 or status >= 500 or not isinstance(body, dict):
-            raise Transient(f"ls {TR}: HTTP {status} {code} {message}".strip())
+            raise Transient(f"{SOURCE}: HTTP {status} {code} {message}".strip())
         if status != 200 or (code and code not in OK_CODES):
-            raise StockListError(f"ls {TR}: HTTP {status} {code} {message}".strip())
+            raise StockListError(f"{SOURCE}: HTTP {status} {code} {message}".strip())
         more, key = headers.get("tr_cont", ""), headers.get("tr_cont_key", "")
         return read_page(answer.get(f"{TR}OutBlock"), parse_row, more, key)
 
