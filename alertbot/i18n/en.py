@@ -726,6 +726,19 @@ MESSAGES: dict[str, str] = {
         "pip install 'alertbot[postgres]'"
     ),
     "ha.timeout": "PostgreSQL did not answer within {seconds:g}s",
+    # ── frames a feed could not read (replay's summary, the feed's log)
+    "unparsed.not_json": "not JSON",
+    "unparsed.not_object": "not a JSON object",
+    "unparsed.no_trnm": "no trnm",
+    "unparsed.unknown_trnm": "unknown trnm {trnm}",
+    "unparsed.no_header": "no header",
+    "unparsed.no_body": "{tr_cd}: no body",
+    "unparsed.unhandled_tr": "unhandled tr_cd {tr_cd}",
+    "unparsed.body_not_understood": "{tr_cd}: body not understood",
+    "unparsed.real_entry": "REAL entry not understood",
+    "unparsed.no_rcept_no": "filing without a rcept_no",
+    "unparsed.no_status": "no status",
+    "unparsed.no_list": "status 000 without a list",
 }
 
 MARKET_STATUS: dict[str, str] = {

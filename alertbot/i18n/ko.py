@@ -729,6 +729,19 @@ MESSAGES: dict[str, str] = {
         "pip install 'alertbot[postgres]'"
     ),
     "ha.timeout": "PostgreSQL이 {seconds:g}초 안에 응답하지 않았습니다",
+    # ── frames a feed could not read (replay's summary, the feed's log)
+    "unparsed.not_json": "JSON이 아닙니다",
+    "unparsed.not_object": "JSON 객체가 아닙니다",
+    "unparsed.no_trnm": "trnm이 없습니다",
+    "unparsed.unknown_trnm": "알 수 없는 trnm {trnm}",
+    "unparsed.no_header": "header가 없습니다",
+    "unparsed.no_body": "{tr_cd}: body가 없습니다",
+    "unparsed.unhandled_tr": "다루지 않는 tr_cd {tr_cd}",
+    "unparsed.body_not_understood": "{tr_cd}: body를 읽지 못했습니다",
+    "unparsed.real_entry": "읽지 못한 REAL 항목",
+    "unparsed.no_rcept_no": "rcept_no가 없는 공시",
+    "unparsed.no_status": "status가 없습니다",
+    "unparsed.no_list": "status 000인데 list가 없습니다",
 }
 
 MARKET_STATUS: dict[str, str] = {

@@ -135,7 +135,7 @@ def test_vi_only_documented_9068_values_are_vis() -> None:
         events, _ = session.receive(orjson.dumps(frame), NOW)
         states.append([e.state for e in events if isinstance(e, Vi)])
     assert states == [["triggered"], ["released"], [], [], []]
-    assert session.unparsed["kiwoom: REAL entry not understood"] == 3
+    assert session.unparsed["kiwoom: 읽지 못한 REAL 항목"] == 3
 
 
 def fill_frame(**values: str) -> bytes:

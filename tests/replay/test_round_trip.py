@@ -89,7 +89,7 @@ async def test_replayed_frames_give_the_live_events(tmp_path: Path, name: str) -
     }  # fmt: skip
     assert recording.damaged == 0
     assert unparsed_live == 1
-    assert dict(decoder.unparsed) == {"kiwoom: not JSON": 1}
+    assert dict(decoder.unparsed) == {"kiwoom: JSON이 아닙니다": 1}
 
 
 async def test_recording_keeps_every_frame_with_its_source_and_time(tmp_path: Path) -> None:

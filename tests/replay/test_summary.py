@@ -72,7 +72,7 @@ def expected(recording: Path) -> list[str]:
         "halts-afternoon     1       0     0       1",
         "never               0       0     0       0",
         "프레임 10개 (kiwoom 4, ls 6), 이벤트 9개, 2026-11-20 09:00:00–13:12:00 KST",
-        "해석하지 못한 프레임: 1 × kiwoom: not JSON",
+        "해석하지 못한 프레임: 1 × kiwoom: JSON이 아닙니다",
         f"손상된 줄: {recording}:11: JSON이 아닙니다 (줄이 잘렸나요?)",
     ]
 

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from alertbot.events import CORP_CLASSES, Disclosure
+from alertbot.i18n import t
 
 SOURCE = "dart"
 PATH = "/api/list.json"
@@ -100,16 +101,16 @@ def parse(body: str | bytes) -> ListAnswer | Unreadable:
     try:
         message = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return Unreadable("not JSON")
+        return Unreadable(t("unparsed.not_json"))
     if not isinstance(message, dict) or not isinstance(message.get("status"), str | int):
-        return Unreadable("no status")
+        return Unreadable(t("unparsed.no_status"))
     status = _text(message.get("status")).zfill(3)
     text = _text(message.get("message"))
     if status != OK:
         return ListAnswer(status, text)
     rows = message.get("list")
     if not isinstance(rows, list):
-        return Unreadable("status 000 without a list")
+        return Unreadable(t("unparsed.no_list"))
     filings = [_filing(row) for row in rows]
     kept = tuple(f for f in filings if f is not None)
     return ListAnswer(

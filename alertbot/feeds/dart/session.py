@@ -156,7 +156,7 @@ class DartSession(Session):
             self.note_unparsed(answer.reason)
             return NOTHING
         if answer.skipped:
-            self.note_unparsed("filing without a rcept_no", answer.skipped)
+            self.note_unparsed(t("unparsed.no_rcept_no"), answer.skipped)
         step = self.answer(answer, now)
         self.request, self.problem = step.request, step.problem
         if step.notice:

@@ -29,6 +29,7 @@ from alertbot.feeds.values import (
     to_price,
     to_text,
 )
+from alertbot.i18n import t
 from alertbot.subscriptions import Subscriptions
 
 SOURCE = "kiwoom"
@@ -203,12 +204,12 @@ def parse(
     try:
         body = orjson.loads(frame)
     except orjson.JSONDecodeError:
-        return Unparsed("not JSON")
+        return Unparsed(t("unparsed.not_json"))
     if not isinstance(body, dict):
-        return Unparsed("not a JSON object")
+        return Unparsed(t("unparsed.not_object"))
     trnm = body.get("trnm")
     if not isinstance(trnm, str):
-        return Unparsed("no trnm")
+        return Unparsed(t("unparsed.no_trnm"))
     if trnm == "REAL":
         return _parse_real(body, received, conditions or {})
     if trnm == "PING":
@@ -226,7 +227,7 @@ def parse(
         return ConditionAnswer(code == 0, code, message, seq, _matching_codes(body.get("data")))
     if "return_code" in body:
         return Ack(trnm[:20], code == 0, code, message, body)
-    return Unparsed(f"unknown trnm {trnm[:20]!r}")
+    return Unparsed(t("unparsed.unknown_trnm", trnm=repr(trnm[:20])))
 
 
 def snapshot(answer: ConditionAnswer, seq: str, name: str, received: datetime) -> ConditionHit:

@@ -89,7 +89,7 @@ class KiwoomSession(Session):
         message = protocol.parse(frame, now, self.names)
         if isinstance(message, protocol.RealData):
             if message.skipped:
-                self.note_unparsed("REAL entry not understood", message.skipped)
+                self.note_unparsed(t("unparsed.real_entry"), message.skipped)
             if message.events:
                 self.liveness.data(now)
             return message.events, ()

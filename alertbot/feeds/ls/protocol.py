@@ -32,6 +32,7 @@ from alertbot.feeds.values import (
     to_price,
     to_text,
 )
+from alertbot.i18n import t
 from alertbot.subscriptions import Subscriptions
 
 SOURCE = "ls"
@@ -168,12 +169,12 @@ def parse(frame: str | bytes, received: datetime) -> Message:
     try:
         message = orjson.loads(frame)
     except orjson.JSONDecodeError:
-        return Unparsed("not JSON")
+        return Unparsed(t("unparsed.not_json"))
     if not isinstance(message, dict):
-        return Unparsed("not a JSON object")
+        return Unparsed(t("unparsed.not_object"))
     header = message.get("header")
     if not isinstance(header, dict):
-        return Unparsed("no header")
+        return Unparsed(t("unparsed.no_header"))
     tr_cd, tr_key = to_text(header.get("tr_cd")), to_text(header.get("tr_key"))
     if "rsp_cd" in header:
         return Ack(
@@ -185,13 +186,13 @@ def parse(frame: str | bytes, received: datetime) -> Message:
         )
     body = message.get("body")
     if not isinstance(body, dict):
-        return Unparsed(f"{tr_cd[:8]!r}: no body")
+        return Unparsed(t("unparsed.no_body", tr_cd=repr(tr_cd[:8])))
     parser = PARSERS.get(tr_cd)
     if parser is None:
-        return Unparsed(f"unhandled tr_cd {tr_cd[:8]!r}")
+        return Unparsed(t("unparsed.unhandled_tr", tr_cd=repr(tr_cd[:8])))
     event = parser(tr_key, body, received)
     if event is None:
-        return Unparsed(f"{tr_cd[:8]}: body not understood")
+        return Unparsed(t("unparsed.body_not_understood", tr_cd=tr_cd[:8]))
     return Data(tr_cd, tr_key, event)
 
 
