@@ -99,4 +99,5 @@ async def test_an_unreadable_service_is_down_in_its_own_words(
         poller.poll_now()
         await dart_sim.wait_for(lambda: dart_sim.calls >= 2 + ATTEMPTS)  # reconnected
     (line,) = [r.getMessage() for r in caplog.records if "disconnected" in r.getMessage()]
-    assert line.startswith("dart feed disconnected (읽을 수 없는 응답 (not JSON)); reconnecting")
+    reason = "읽을 수 없는 응답 (JSON이 아닙니다)"
+    assert line.startswith(f"dart feed disconnected ({reason}); reconnecting")
