@@ -168,7 +168,7 @@ class App:
             notice=self.admin_notice,
             commands=notifiers if self.channels.commands else None,
         )
-        feeds = ", ".join(f.name for f in self.feeds) or t("app.no_feeds")
+        feeds = ", ".join(f.name for f in self.feeds) or t("app.no_feeds", fix=t("feeds.keys_fix"))
         started = t("app.started", version=__version__, rules=len(ruleset.rules), feeds=feeds)
         self.admin_notice(started, level=logging.INFO if self.feeds else logging.WARNING)
         for line in self.view.unserved():

@@ -210,7 +210,7 @@ def summary(path: Path, ruleset: RuleSet) -> str:
     """``rules/: ok — 7 rules (price 2, vi 1, …), 2 channels (console 1, telegram 1)``."""
 
     def counted(counter: Counter[str]) -> str:
-        return ", ".join(f"{kind} {n}" for kind, n in sorted(counter.items())) or t("check.none")
+        return ", ".join(f"{kind} {n}" for kind, n in sorted(counter.items())) or t("word.none")
 
     rules = Counter(located.rule.event for located in ruleset.rules)
     channels = Counter(spec.type for spec in ruleset.channels.values())
@@ -315,7 +315,7 @@ def cmd_record(out: Path, rules: Path | None, symbols: tuple[str, ...]) -> int:
             loop.add_signal_handler(signum, stop.set)
         writer = await record(settings, out, subscriptions, stop)
         counts = ", ".join(f"{src} {n}" for src, n in sorted(writer.by_source.items()))
-        sources = counts or t("replay.no_sources")
+        sources = counts or t("word.none")
         print(t("cli.record.done", out=out, frames=writer.frames, sources=sources), file=sys.stderr)
 
     try:

@@ -69,7 +69,7 @@ async def record(
     """Record until ``stop`` is set; the file is flushed and closed (a whole gzip) on return."""
     feeds = build_feeds(settings, on_event=_drop, on_notice=_log_notice, backoff=backoff)
     if not feeds:
-        raise NoFeeds(t("record.no_feeds"))
+        raise NoFeeds(t("record.no_feeds", fix=t("feeds.keys_fix")))
     with RecordWriter(out) as writer:
         tasks = []
         for feed in feeds:

@@ -143,7 +143,7 @@ class Recording:
             self._problem(number, t("recording.not_json"))
             return None
         if not isinstance(record, dict):
-            self._problem(number, t("recording.not_object"))
+            self._problem(number, t("unparsed.not_object"))
             return None
         src, stamp = record.get("src"), record.get("t")
         if not isinstance(src, str) or not src:

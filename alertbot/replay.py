@@ -156,7 +156,7 @@ class Replay:
         line = t(
             "replay.totals",
             frames=totals.frames,
-            sources=by_source or t("replay.no_sources"),
+            sources=by_source or t("word.none"),
             events=totals.events,
         )
         if totals.first is not None and totals.last is not None:

@@ -147,7 +147,7 @@ async def test_reasons_are_english_with_alertbot_lang_en(
         503,
         [
             "no feed: no broker keys are set — set KIWOOM_APPKEY and KIWOOM_SECRETKEY "
-            "(or KIWOOM_TOKEN), or LS_APPKEY and LS_APPSECRET (or LS_TOKEN)"
+            "(or KIWOOM_TOKEN), LS_APPKEY and LS_APPSECRET (or LS_TOKEN), or DART_API_KEY"
         ],
     )
     assert no_rules == (

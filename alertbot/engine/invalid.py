@@ -53,7 +53,7 @@ def describe(error: ErrorDetails, keys: Iterable[str] = ()) -> str:
         case "value_error" | "assertion_error":
             return str(ctx.get("error", ""))  # our validators speak the catalog already
         case "extra_forbidden":
-            return t("check.unknown_key", keys=", ".join(sorted(keys)) or t("check.none"))
+            return t("check.unknown_key", keys=", ".join(sorted(keys)) or t("word.none"))
         case "missing":
             return t("check.missing")
         case "literal_error":

@@ -318,7 +318,7 @@ class _Loader:
         line = located.line_of("symbols" if "symbols" in located.key_lines else "symbol")
         for code in sorted(located.rule.symbol_set or ()):
             if code not in self.stocks:
-                closest = ", ".join(self.stocks.closest(code)) or t("check.none")
+                closest = ", ".join(self.stocks.closest(code)) or t("word.none")
                 listed = t("check.not_listed", code=code, closest=closest)
                 message = _about_rule(located.rule.name)(listed)
                 self.ruleset.warnings.append(Problem(located.file, line, message, "warning"))
@@ -327,7 +327,7 @@ class _Loader:
         """References between files: every channel named must exist."""
         ruleset = self.ruleset
         file, line = ruleset.defaults_at or ("defaults", 0)
-        known = ", ".join(ruleset.channels) or t("check.none")
+        known = ", ".join(ruleset.channels) or t("word.none")
         for key in ("notify", "admin"):
             for channel in getattr(ruleset.defaults, key):
                 if channel not in ruleset.channels:

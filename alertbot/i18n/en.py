@@ -99,10 +99,7 @@ MESSAGES: dict[str, str] = {
     "category.other": "other",
     "market.status": "{category} {code}",
     "app.started": "alertbot {version} started: {rules} rules, feeds: {feeds}",
-    "app.no_feeds": (
-        "none — set KIWOOM_APPKEY and KIWOOM_SECRETKEY (or KIWOOM_TOKEN), "
-        "or LS_APPKEY and LS_APPSECRET (or LS_TOKEN), or DART_API_KEY"
-    ),
+    "app.no_feeds": "none — {fix}",
     "rules.fixed": "✅ rules fixed and applied: {count} rules",
     "rules.rejected": "⚠️ rules not reloaded: still running the last good rules\n{problems}",
     "rules.more": "… and {count} more",
@@ -198,7 +195,6 @@ MESSAGES: dict[str, str] = {
     "replay.column.dedupe": "dedupe",
     "replay.column.inactive": "inactive",
     "replay.totals": "{frames:,} frames ({sources}), {events:,} events",
-    "replay.no_sources": "none",
     "replay.unparsed": "unparsed: {count:,} × {reason}",
     "replay.damaged": "damaged: {problem}",
     "replay.damaged_more": "damaged: … and {count:,} more",
@@ -386,7 +382,6 @@ MESSAGES: dict[str, str] = {
         "channel #{channel} not found (channels the bot is in: {joined}): check the name, "
         "or for a private channel /invite @botname first"
     ),
-    "setup.slack.none": "none",
     "setup.slack.not_member": "the bot is not in #{channel}: /invite @botname in that channel",
     "setup.slack.channel_ok": "✅ Channel OK: #{channel}",
     "doctor.line": "{status} {item}: {detail}",
@@ -416,7 +411,7 @@ MESSAGES: dict[str, str] = {
     "doctor.clock.fix": "set the system clock (NTP: timedatectl set-ntp true, or chrony)",
     "doctor.item.brokers": "Brokers",
     "doctor.brokers.none": "no broker keys are set",
-    "doctor.brokers.fix": (
+    "feeds.keys_fix": (
         "set KIWOOM_APPKEY and KIWOOM_SECRETKEY (or KIWOOM_TOKEN), LS_APPKEY and LS_APPSECRET "
         "(or LS_TOKEN), or DART_API_KEY"
     ),
@@ -499,7 +494,6 @@ MESSAGES: dict[str, str] = {
     "check.warning": "warning: {problem}",
     "check.ok": "{path}: ok — {rules} rules ({kinds}), {channels} channels ({types})",
     "check.disabled": "{count} disabled",
-    "check.none": "none",
     "check.no_path": "no such file or folder",
     "check.cannot_read": "cannot read: {reason}",
     "check.cp949": (
@@ -681,10 +675,7 @@ MESSAGES: dict[str, str] = {
     "ready.zero_rules": (
         "0 rules: {where} holds no rules — check the folder path (ALERTBOT_RULES, volume mount)"
     ),
-    "ready.no_broker": (
-        "no feed: no broker keys are set — set KIWOOM_APPKEY and KIWOOM_SECRETKEY "
-        "(or KIWOOM_TOKEN), or LS_APPKEY and LS_APPSECRET (or LS_TOKEN)"
-    ),
+    "ready.no_broker": "no feed: no broker keys are set — {fix}",
     "ready.database": "database: {error}",
     "ready.database_not_yet": "not connected yet",
     "ready.leader_starting": "leader: starting",
@@ -708,16 +699,12 @@ MESSAGES: dict[str, str] = {
     "stocks.not_json": "{source}: HTTP {status} without a JSON object",
     "button.mute_1h": "🔕 1h",
     # ── record and replay files, the HA database: what the CLI reports
-    "record.no_feeds": (
-        "no broker credentials are set: record needs KIWOOM_APPKEY/KIWOOM_SECRETKEY "
-        "(or KIWOOM_TOKEN), LS_APPKEY/LS_APPSECRET (or LS_TOKEN) or DART_API_KEY"
-    ),
+    "record.no_feeds": "no broker credentials are set, record has no feed: {fix}",
     "recording.missing": "{path}: no such recording",
     "recording.not_gzip": "{path}: not a gzip file ({error})",
     "recording.gzip_damaged": "gzip data damaged after this line ({error})",
     "recording.ends_early": "file ends early ({error})",
     "recording.not_json": "not JSON (a line cut short?)",
-    "recording.not_object": "not a JSON object",
     "recording.no_src": "no 'src' (the feed that received the frame)",
     "recording.bad_time": "'t' is not a time with a UTC offset: {value!r}",
     "recording.no_frame": "no 'frame' text (nor 'b64' bytes)",

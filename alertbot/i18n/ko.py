@@ -99,10 +99,7 @@ MESSAGES: dict[str, str] = {
     "category.other": "기타",
     "market.status": "{category} {code}",
     "app.started": "alertbot {version} 시작: 규칙 {rules}개, 피드: {feeds}",
-    "app.no_feeds": (
-        "없음 — KIWOOM_APPKEY와 KIWOOM_SECRETKEY(또는 KIWOOM_TOKEN), "
-        "LS_APPKEY와 LS_APPSECRET(또는 LS_TOKEN), 또는 DART_API_KEY를 설정하세요"
-    ),
+    "app.no_feeds": "없음 — {fix}",
     "rules.fixed": "✅ 고친 규칙을 적용했습니다: 규칙 {count}개",
     "rules.rejected": (
         "⚠️ 규칙을 다시 읽지 못했습니다: 마지막으로 올바른 규칙으로 계속합니다\n{problems}"
@@ -201,7 +198,6 @@ MESSAGES: dict[str, str] = {
     "replay.column.dedupe": "중복",
     "replay.column.inactive": "시간외",
     "replay.totals": "프레임 {frames:,}개 ({sources}), 이벤트 {events:,}개",
-    "replay.no_sources": "없음",
     "replay.unparsed": "해석하지 못한 프레임: {count:,} × {reason}",
     "replay.damaged": "손상된 줄: {problem}",
     "replay.damaged_more": "손상된 줄: … 외 {count:,}줄",
@@ -388,7 +384,6 @@ MESSAGES: dict[str, str] = {
         "#{channel} 채널을 찾을 수 없습니다 (봇이 들어간 채널: {joined}): "
         "채널 이름을 확인하거나, 비공개 채널이면 먼저 /invite @봇이름"
     ),
-    "setup.slack.none": "없음",
     "setup.slack.not_member": "봇이 #{channel} 채널에 없습니다: 그 채널에서 /invite @봇이름",
     "setup.slack.channel_ok": "✅ 채널 확인: #{channel}",
     "doctor.line": "{status} {item}: {detail}",
@@ -418,7 +413,7 @@ MESSAGES: dict[str, str] = {
     "doctor.clock.fix": "시스템 시계를 맞추세요 (NTP: timedatectl set-ntp true 또는 chrony)",
     "doctor.item.brokers": "증권사",
     "doctor.brokers.none": "설정된 증권사 키가 없습니다",
-    "doctor.brokers.fix": (
+    "feeds.keys_fix": (
         "KIWOOM_APPKEY와 KIWOOM_SECRETKEY(또는 KIWOOM_TOKEN), LS_APPKEY와 LS_APPSECRET"
         "(또는 LS_TOKEN), 또는 DART_API_KEY를 설정하세요"
     ),
@@ -495,7 +490,6 @@ MESSAGES: dict[str, str] = {
     "check.warning": "경고: {problem}",
     "check.ok": "{path}: 이상 없음 — 규칙 {rules}개 ({kinds}), 채널 {channels}개 ({types})",
     "check.disabled": "꺼짐 {count}",
-    "check.none": "없음",
     "check.no_path": "파일이나 폴더가 없습니다",
     "check.cannot_read": "파일을 읽을 수 없습니다: {reason}",
     "check.cp949": (
@@ -683,10 +677,7 @@ MESSAGES: dict[str, str] = {
     "ready.zero_rules": (
         "규칙 0개: {where}에 규칙이 없습니다 — 폴더 경로(ALERTBOT_RULES, 볼륨 마운트)를 확인하세요"
     ),
-    "ready.no_broker": (
-        "피드 없음: 증권사 키가 설정되지 않았습니다 — KIWOOM_APPKEY와 KIWOOM_SECRETKEY "
-        "(또는 KIWOOM_TOKEN), 또는 LS_APPKEY와 LS_APPSECRET (또는 LS_TOKEN)을 설정하세요"
-    ),
+    "ready.no_broker": "피드 없음: 증권사 키가 설정되지 않았습니다 — {fix}",
     "ready.database": "상태 DB: {error}",
     "ready.database_not_yet": "아직 연결하지 않음",
     "ready.leader_starting": "리더: 봇 시작 중",
@@ -710,17 +701,12 @@ MESSAGES: dict[str, str] = {
     "stocks.not_json": "{source}: HTTP {status}, JSON 응답이 아님",
     "button.mute_1h": "🔕 1시간",
     # ── record and replay files, the HA database: what the CLI reports
-    "record.no_feeds": (
-        "증권사 인증 정보가 없어 기록할 피드가 없습니다: KIWOOM_APPKEY와 KIWOOM_SECRETKEY"
-        "(또는 KIWOOM_TOKEN), LS_APPKEY와 LS_APPSECRET(또는 LS_TOKEN), 또는 DART_API_KEY를 "
-        "설정하세요"
-    ),
+    "record.no_feeds": "증권사 인증 정보가 없어 기록할 피드가 없습니다: {fix}",
     "recording.missing": "{path}: 기록 파일이 없습니다",
     "recording.not_gzip": "{path}: gzip 파일이 아닙니다 ({error})",
     "recording.gzip_damaged": "이 줄 뒤의 gzip 데이터가 손상되었습니다 ({error})",
     "recording.ends_early": "파일이 중간에 끝났습니다 ({error})",
     "recording.not_json": "JSON이 아닙니다 (줄이 잘렸나요?)",
-    "recording.not_object": "JSON 객체가 아닙니다",
     "recording.no_src": "'src'(프레임을 받은 피드)가 없습니다",
     "recording.bad_time": "'t'가 UTC 오프셋이 있는 시각이 아닙니다: {value!r}",
     "recording.no_frame": "'frame' 텍스트도 'b64' 바이트도 없습니다",

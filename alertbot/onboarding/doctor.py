@@ -155,7 +155,7 @@ async def diagnose(
     feeds = [c for c in (settings.kiwoom, settings.ls) if c.configured]
     feeds += [settings.dart] if settings.dart.api_key is not None else []
     if not feeds and (ruleset is None or no_feed(ruleset, 0, console_only=False)):
-        yield failed(t("doctor.item.brokers"), t("doctor.brokers.none"), t("doctor.brokers.fix"))
+        yield failed(t("doctor.item.brokers"), t("doctor.brokers.none"), t("feeds.keys_fix"))
     if settings.kiwoom.configured:
         running, _ = await asyncio.to_thread(probe, settings.http, "/healthz", 1.0)
         async for check in kiwoom_checks(settings.kiwoom, timeout, bot_running=running):

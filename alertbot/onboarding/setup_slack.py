@@ -76,7 +76,7 @@ async def setup_slack(
         if match is None:
             joined = ", ".join(f"#{c.get('name')}" for c in seen if c.get("is_member"))
             raise SetupError(
-                t("setup.slack.not_found", channel=wanted, joined=joined or t("setup.slack.none"))
+                t("setup.slack.not_found", channel=wanted, joined=joined or t("word.none"))
             )
         if not match.get("is_member"):
             raise SetupError(t("setup.slack.not_member", channel=match.get("name")))

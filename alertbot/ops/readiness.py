@@ -25,4 +25,4 @@ def no_feed(ruleset: RuleSet | None, feeds: int, console_only: bool) -> list[str
         return []
     if all(spec.type == "console" for spec in ruleset.channels.values()):
         return []
-    return [t("ready.no_broker")]
+    return [t("ready.no_broker", fix=t("feeds.keys_fix"))]

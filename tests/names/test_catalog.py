@@ -121,3 +121,20 @@ def test_the_language_follows_alertbot_lang(monkeypatch: pytest.MonkeyPatch) -> 
             i18n.use("fr")
     finally:
         i18n.use(None)
+
+
+SAME_WORDS_OTHER_MEANING = {
+    frozenset({"condition.exit", "limit.state.released"}),  # 이탈: a list's exit, a limit's
+    frozenset({"setup.telegram.kind.group", "setup.telegram.kind.supergroup"}),  # by chat type
+}
+
+
+def test_one_text_one_key() -> None:
+    """The same words in both languages under two keys are one text kept twice: they drift
+    apart the first time one is reworded (four copies of "없음" were found and merged)."""
+    ko, en = CATALOGS["ko"], CATALOGS["en"]
+    keys_of: dict[tuple[str, str], set[str]] = {}
+    for key in ko:
+        keys_of.setdefault((ko[key], en[key]), set()).add(key)
+    twice = [keys for keys in keys_of.values() if len(keys) > 1]
+    assert [keys for keys in twice if frozenset(keys) not in SAME_WORDS_OTHER_MEANING] == []
