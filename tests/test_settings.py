@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from alertbot.settings import Settings, SettingsError
+from tests.cli_support import run_alertbot
 
 HANGUL = re.compile("[가-힣]")
 
@@ -101,12 +100,6 @@ def test_the_command_stops_with_one_line(tmp_path: Path, lang: str | None, line:
     env = {"PATH": "", "ALERTBOT_HTTP": "nonsense", "ALERTBOT_STATE": str(tmp_path / "s.db")}
     if lang is not None:
         env["ALERTBOT_LANG"] = lang
-    result = subprocess.run(
-        [sys.executable, "-m", "alertbot", "run"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_alertbot("run", env=env)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [line]

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import os
 import re
 import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -18,8 +16,8 @@ import pytest
 from alertbot import i18n
 from alertbot.cli import main
 from alertbot.i18n import argparse_words
+from tests.cli_support import environment, run_alertbot
 
-ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = {"run", "demo", "check", "record", "replay", "init", "setup", "telegram", "slack"}
 COMMANDS |= {"doctor", "healthcheck", "alertbot"}
 NAMES = {"LS", "DART", "API", "URL", "ID", "CI"}
@@ -58,17 +56,7 @@ def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 
 def alertbot(*args: str, lang: str | None = None) -> subprocess.CompletedProcess[str]:
     """The real entry point, ``python -m alertbot``, with ``ALERTBOT_LANG`` as given."""
-    env = {k: v for k, v in os.environ.items() if k != "ALERTBOT_LANG"}
-    if lang is not None:
-        env["ALERTBOT_LANG"] = lang
-    return subprocess.run(
-        [sys.executable, "-m", "alertbot", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    return run_alertbot(*args, env=environment(lang))
 
 
 def test_the_help_is_korean_by_default_and_english_on_request() -> None:
@@ -211,17 +199,12 @@ def test_each_argparse_word_keeps_argparse_s_placeholders(lang: str) -> None:
 
 
 def test_record_without_credentials_says_what_to_set_in_korean(tmp_path: Path) -> None:
-    credentials = ("KIWOOM_", "LS_", "DART_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(credentials)}
-    env.pop("ALERTBOT_LANG", None)
+    env = environment(without=("KIWOOM_", "LS_", "DART_"))
     out = tmp_path / "day.jsonl"
-    result = subprocess.run(
-        [sys.executable, "-m", "alertbot", "record", "--out", str(out), "--rules", "rules"],
-        cwd=ROOT,
-        env={**env, "ALERTBOT_STATE": str(tmp_path / "state.db")},
-        capture_output=True,
-        text=True,
-        timeout=30,
+    result = run_alertbot(
+        "record",
+        *("--out", str(out), "--rules", "rules"),
+        env=env | {"ALERTBOT_STATE": str(tmp_path / "state.db")},
     )
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from alertbot.cli import main
+from tests.cli_support import environment, run_alertbot
 from tests.engine.support import write_rules
-
-ROOT = Path(__file__).resolve().parents[2]
 
 TELEGRAM = """
 channels:
@@ -119,15 +116,7 @@ def test_an_unset_chat_id_only_warns(
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    return subprocess.run(
-        [sys.executable, "-m", "alertbot", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_alertbot(*args, env=environment(without=("TELEGRAM_",)))
 
 
 def test_cli_accepts_the_shipped_rules_without_secrets() -> None:

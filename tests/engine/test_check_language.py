@@ -3,19 +3,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from alertbot.engine.rules import load_rules
 from alertbot.engine.yamlsource import Problem, RulesError
+from tests.cli_support import environment, run_alertbot
 from tests.engine.test_schema import HEADER_INVALID, INVALID
-
-ROOT = Path(__file__).resolve().parents[2]
 
 BROKEN = """\
 channels:
@@ -69,18 +66,8 @@ ENGLISH = [
 
 
 def run_check(folder: Path, lang: str | None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("ALERTBOT_LANG", "ALERTBOT_STATE")}
-    env["ALERTBOT_STATE"] = str(folder / "no-state.db")
-    if lang is not None:
-        env["ALERTBOT_LANG"] = lang
-    return subprocess.run(
-        [sys.executable, "-m", "alertbot", "check", "."],
-        cwd=folder,
-        env=env | {"PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = environment(lang) | {"ALERTBOT_STATE": str(folder / "no-state.db")}
+    return run_alertbot("check", ".", env=env, cwd=folder)
 
 
 @pytest.mark.parametrize(("lang", "expected"), [(None, KOREAN), ("en", ENGLISH)])
