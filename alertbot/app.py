@@ -174,6 +174,13 @@ class App:
         for line in self.view.unserved():
             self.admin_notice(line)
 
+    async def __aenter__(self) -> App:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
     async def stop(self, drain: bool = True) -> None:
         """Stop taking events, close feeds politely, give delivery a moment, close everything.
 

@@ -80,8 +80,7 @@ async def run_demo(rules: Path, day: Path = DAY, speed: float | None = None) -> 
             clock=lambda: player.now or first or now_kst(),
         )
         print(t("demo.start", frames=len(frames), day=day.name, rules=rules) + "\n")
-        await app.start()
-        try:
+        async with app:
             assert app.engine is not None
             wanted = app.engine.subscriptions()
             await simulator.wait_for(lambda: simulator.covers(wanted))
@@ -103,5 +102,3 @@ async def run_demo(rules: Path, day: Path = DAY, speed: float | None = None) -> 
                         feed.poll_now()
                 expected += played.delivered
                 await app.events.wait(expected)
-        finally:
-            await app.stop()

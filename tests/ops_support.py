@@ -80,14 +80,10 @@ async def running_app(
         }
     )
     env = {"TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_BASE_URL": telegram.base_url}
-    app = App(settings, env=env, ops=ops, backoff=backoff)
-    await app.start()
-    try:
+    async with App(settings, env=env, ops=ops, backoff=backoff) as app:
         if reading:
             await feed_reading(sim)
         yield app
-    finally:
-        await app.stop()
 
 
 async def feed_reading(sim: KiwoomSimulator) -> None:

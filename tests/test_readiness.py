@@ -50,12 +50,8 @@ async def started(tmp_path: Path, rules: str, env: dict[str, str]) -> AsyncItera
             **env,
         }
     )
-    app = App(settings, env={})
-    await app.start()
-    try:
+    async with App(settings, env={}) as app:
         yield app
-    finally:
-        await app.stop()
 
 
 async def readyz(app: App) -> tuple[int, list[str]]:

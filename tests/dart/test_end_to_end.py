@@ -63,15 +63,10 @@ def start_app(tmp_path: Path, dart_sim: DartSimulator, fake_telegram: FakeTelegr
 
     @contextlib.asynccontextmanager
     async def start() -> AsyncIterator[App]:
-        app = App(
-            Settings.from_env(dart_env(dart_sim, tmp_path)),
-            env={"TELEGRAM_BOT_TOKEN": "123:fake", "TELEGRAM_BASE_URL": fake_telegram.base_url},
-        )
-        await app.start()
-        try:
+        settings = Settings.from_env(dart_env(dart_sim, tmp_path))
+        env = {"TELEGRAM_BOT_TOKEN": "123:fake", "TELEGRAM_BASE_URL": fake_telegram.base_url}
+        async with App(settings, env=env) as app:
             yield app
-        finally:
-            await app.stop()
 
     return start
 

@@ -56,15 +56,11 @@ async def running(
     write(rules, NEWS_ONLY)
     settings = sim_settings(kiwoom_sim, rules, tmp_path / "state.db")
     env = {"TELEGRAM_BOT_TOKEN": "123:fake", "TELEGRAM_BASE_URL": fake_telegram.base_url}
-    app = App(settings, env=env)
-    await app.start()
-    try:
+    async with App(settings, env=env) as app:
         async with asyncio.timeout(5):
             await app.rules_watched.wait()
         await kiwoom_sim.wait_for(lambda: bool(kiwoom_sim.live))
         yield app
-    finally:
-        await app.stop()
 
 
 async def test_edit_break_fix(

@@ -50,15 +50,9 @@ def start_app(
     @contextlib.asynccontextmanager
     async def start(rules: str, env: dict[str, str]) -> AsyncIterator[App]:
         (tmp_path / "rules.yaml").write_text(CHANNELS + rules, encoding="utf-8")
-        app = App(
-            Settings.from_env(env),
-            env={"TELEGRAM_BOT_TOKEN": "123:fake", "TELEGRAM_BASE_URL": fake_telegram.base_url},
-        )
-        await app.start()
-        try:
+        telegram = {"TELEGRAM_BOT_TOKEN": "123:fake", "TELEGRAM_BASE_URL": fake_telegram.base_url}
+        async with App(Settings.from_env(env), env=telegram) as app:
             yield app
-        finally:
-            await app.stop()
 
     return start
 
