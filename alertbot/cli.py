@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alertbot",
         description=t("cli.description"),
+        epilog=t("cli.epilog"),
         formatter_class=argparse_words.HelpFormatter,
     )
     parser.add_argument(

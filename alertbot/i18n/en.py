@@ -232,6 +232,10 @@ MESSAGES: dict[str, str] = {
         "Real-time alerts from Kiwoom and LS Securities feeds and DART disclosures"
         " (DART_API_KEY) to Telegram and Slack."
     ),
+    "cli.epilog": (
+        "Set ALERTBOT_LANG=ko for Korean (the default). Every environment variable is "
+        "described in README.md and in the alertbot.env that alertbot init writes."
+    ),
     "cli.version": "show program's version number and exit",
     "cli.metavar.command": "COMMAND",
     "cli.metavar.service": "SERVICE",

@@ -235,6 +235,10 @@ MESSAGES: dict[str, str] = {
         "키움증권·LS증권 실시간 시세와 DART 공시(DART_API_KEY)를 지켜보다가 "
         "텔레그램과 슬랙으로 알림을 보냅니다."
     ),
+    "cli.epilog": (
+        "영어로 보려면 ALERTBOT_LANG=en 을 설정하세요. 환경 변수 전체는 README.md와 "
+        "alertbot init 이 만드는 alertbot.env 에 설명이 있습니다."
+    ),
     "cli.version": "버전을 보여 주고 끝냅니다",
     "cli.metavar.command": "명령",
     "cli.metavar.service": "서비스",

@@ -74,6 +74,14 @@ def test_the_help_is_korean_by_default_and_english_on_request() -> None:
     assert "Kiwoom" in english.stdout and "Telegram" in english.stdout
 
 
+@pytest.mark.parametrize(
+    ("lang", "switch"), [(None, "ALERTBOT_LANG=en"), ("en", "ALERTBOT_LANG=ko")]
+)
+def test_the_help_tells_how_to_switch_the_language(lang: str | None, switch: str) -> None:
+    """A reader who wants the other language learns how from the help itself."""
+    assert switch in alertbot("--help", lang=lang).stdout
+
+
 @pytest.mark.parametrize("command", HELP_PAGES, ids=" ".join)
 def test_every_command_s_help_is_korean(
     command: list[str], capsys: pytest.CaptureFixture[str]
